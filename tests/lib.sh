@@ -1,0 +1,77 @@
+# Shared helpers for the harness scripts (scripts/*, tests/*/run, tests/lab/*).
+# Source it after `set -euo pipefail`; it is not meant to be executed.
+
+LQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LQ_VENV="${LQ_VENV:-$LQ_ROOT/.venv}"
+# Symlinks python3.X -> real pyenv interpreter. ansible-test picks target pythons
+# by name from PATH, and the pyenv shims of that name fail for non-global versions.
+LQ_PYTHONS="$LQ_VENV/pythons"
+# Modules run on the node's Debian python: it is the one with python3-libvirt.
+LQ_NODE_PYTHON=/usr/bin/python3
+
+lq_log() { printf '==> %s\n' "$*" >&2; }
+lq_warn() { printf '!!! %s\n' "$*" >&2; }
+lq_die() {
+    printf 'ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+lq_require_venv() {
+    [[ -x "$LQ_VENV/bin/ansible-playbook" ]] || lq_die "no venv at $LQ_VENV; run scripts/setup first"
+}
+
+# Cleanup actions run when the calling script exits, in reverse order of
+# registration. One EXIT trap for everything, so helpers do not overwrite each other.
+LQ_AT_EXIT=()
+lq_run_at_exit() {
+    local i
+    for ((i = ${#LQ_AT_EXIT[@]} - 1; i >= 0; i--)); do eval "${LQ_AT_EXIT[i]}" || true; done
+}
+lq_at_exit() {
+    LQ_AT_EXIT+=("$1")
+    trap lq_run_at_exit EXIT
+    # A signal must end the script through exit, so the EXIT trap still cleans up.
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# Make a temp dir removed at exit; its path is left in LQ_TMP. (Not printed:
+# inside $(...) the subshell's exit would remove it at once.)
+lq_tmpdir() {
+    LQ_TMP="$(mktemp -d "${TMPDIR:-/tmp}/lq-${1:-tmp}.XXXXXX")"
+    lq_at_exit "rm -rf '$LQ_TMP'"
+}
+
+# ansible-test resolves symlinks, so it needs a real copy of the collection at
+# <dir>/ansible_collections/limiquantix/storage. Copies the work tree (including
+# untracked files, as ansible-test would see them) and prints the copy's path.
+lq_copy_collection() {
+    local base="$1" dest excludes
+    dest="$base/ansible_collections/limiquantix/storage"
+    mkdir -p "$dest"
+    excludes=(--exclude=./tests/output --exclude=./.venv --exclude=./.git --exclude=./.ansible
+        --exclude='__pycache__' --exclude='*.pyc')
+    # A venv placed elsewhere inside the repo must not be copied either.
+    case "$LQ_VENV" in "$LQ_ROOT"/*) excludes+=("--exclude=./${LQ_VENV#"$LQ_ROOT"/}") ;; esac
+    tar -C "$LQ_ROOT" "${excludes[@]}" -cf - . | tar -C "$dest" -xf -
+    printf '%s\n' "$dest"
+}
+
+# Plain ansible (unlike ansible-test) accepts a symlinked collection, so playbooks
+# run against the live work tree without installing it. Prints the collections path.
+lq_collections_symlink() {
+    local base="$1"
+    mkdir -p "$base/ansible_collections/limiquantix"
+    ln -sfn "$LQ_ROOT" "$base/ansible_collections/limiquantix/storage"
+    printf '%s\n' "$base"
+}
+
+# PATH for running ansible-test: the interpreter symlinks first (so every
+# python3.X found is a working one), then the venv's tools.
+lq_ansible_test_path() {
+    printf '%s:%s/bin:%s\n' "$LQ_PYTHONS" "$LQ_VENV" "$PATH"
+}
+
+# Seconds since the epoch with sub-second precision (bash 5 builtin, no fork).
+lq_now() { printf '%s\n' "$EPOCHREALTIME"; }
+lq_elapsed() { awk -v a="$1" -v b="$(lq_now)" 'BEGIN { printf "%.1f", b - a }'; }
