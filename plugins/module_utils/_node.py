@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-only facts about the node that libvirt does not report: paths, on-disk signatures, LVM."""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+
+RunCommand = t.Callable[..., t.Tuple[int, str, str]]
+
+
+def parse_blkid_export(output: str) -> t.Dict[str, str]:
+    """``blkid -p -o export`` prints KEY=value lines; an empty result means no signature."""
+    signatures = {}
+    for line in output.splitlines():
+        key, separator, value = line.partition("=")
+        if separator:
+            signatures[key.strip()] = value.strip()
+    return signatures
+
+
+def describe_signature(signatures: t.Mapping[str, str]) -> str:
+    if "TYPE" in signatures:
+        return "a %s signature" % signatures["TYPE"]
+    if "PTTYPE" in signatures:
+        return "a %s partition table" % signatures["PTTYPE"]
+    return "a signature (%s)" % ", ".join("%s=%s" % item for item in sorted(signatures.items()))
+
+
+class Node:
+    """The managed node, seen through commands the module runs there (``AnsibleModule.run_command``)."""
+
+    def __init__(self, run_command: RunCommand, get_bin_path: t.Callable[..., t.Optional[str]]) -> None:
+        self._run_command = run_command
+        self._get_bin_path = get_bin_path
+
+    @staticmethod
+    def exists(path: str) -> bool:
+        return os.path.exists(path)
+
+    def _binary(self, name: str, package: str) -> str:
+        path = self._get_bin_path(name, opt_dirs=["/sbin", "/usr/sbin"])
+        if not path:
+            raise LqError("the node has no %s command: install the %s package" % (name, package))
+        return path
+
+    def signatures(self, device: str) -> t.Dict[str, str]:
+        """Filesystem, RAID, LVM or partition-table signatures on ``device`` ({} when blank)."""
+        if not self.exists(device):
+            raise LqError("device %s does not exist on the node" % device)
+        rc, out, err = self._run_command([self._binary("blkid", "util-linux"), "-p", "-o", "export", "--", device])
+        if rc == 2 and not out.strip():
+            return {}
+        if rc != 0:
+            raise LqError("cannot probe %s for existing data (blkid exit %d): %s" % (device, rc, err.strip()))
+        return parse_blkid_export(out)
+
+    def volume_group_exists(self, name: str) -> bool:
+        rc, _out, _err = self._run_command([self._binary("vgs", "lvm2"), "--noheadings", "-o", "vg_name", "--", name])
+        return rc == 0

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""logical: an LVM volume group; its volumes are logical volumes."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import (
+    BUILD_NO_OVERWRITE,
+    BUILD_OVERWRITE,
+    BuildStep,
+    PoolBackend,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
+
+
+class LogicalBackend(PoolBackend):
+    pool_type = "logical"
+    optional_options = ("volume_group", "devices", "target")
+
+    def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+        volume_group = options.get("volume_group") or name
+        return {"source_name": volume_group, "source_format": "lvm2", "target_path": "/dev/%s" % volume_group}
+
+    def build_step(self, definition: PoolDefinition, node: Node, overwrite: bool) -> t.Optional[BuildStep]:
+        volume_group = definition.source_name or definition.name
+        if node.volume_group_exists(volume_group):
+            return None
+        if not definition.devices:
+            raise LqError("volume group %s does not exist and no devices are given to create it on: set devices "
+                          "(blank block devices) or create the volume group first" % volume_group)
+        devices = ", ".join(definition.devices)
+        signed = {device: node.signatures(device) for device in definition.devices}
+        signed = {device: signatures for device, signatures in signed.items() if signatures}
+        if not signed:
+            return BuildStep(BUILD_NO_OVERWRITE, "create volume group %s on %s" % (volume_group, devices))
+        if overwrite:
+            return BuildStep(BUILD_OVERWRITE, "create volume group %s on %s, destroying what they hold"
+                             % (volume_group, devices))
+        device, signatures = sorted(signed.items())[0]
+        raise self._refuse_to_overwrite(device, signatures, "create volume group %s" % volume_group)

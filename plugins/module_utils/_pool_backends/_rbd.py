@@ -1,0 +1,23 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""rbd: a Ceph RADOS block device pool, reached through librbd."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import PoolBackend
+
+
+class RbdBackend(PoolBackend):
+    pool_type = "rbd"
+    required_options = ("monitors",)
+    optional_options = ("rbd_pool", "auth", "rbd_options")
+    auth_type = "ceph"
+    # Deleting images is fine; the Ceph pool itself belongs to the cluster, not to this node.
+    storage_deletable = False
+
+    def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
+        # Without this libvirt reports every image as fully allocated, which makes allocation useless.
+        return {"source_name": options.get("rbd_pool") or name, "volume_allocation_default": True}

@@ -1,0 +1,331 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading pools from libvirt and planning how to converge them."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, apply, summarize, warnings_of
+from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
+    StorageRef,
+    describe_uses,
+    domains_using,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import libvirt, libvirt_errors
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import backend_for
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_requests import PoolRequest
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import (
+    PoolDefinition,
+    from_xml,
+    normalized,
+    to_xml,
+)
+
+# virStoragePoolState, in order.
+_POOL_STATES = ("inactive", "building", "running", "degraded", "inaccessible")
+
+
+@dataclasses.dataclass
+class PoolSnapshot:
+    """A pool as libvirt reports it right now."""
+
+    definition: PoolDefinition
+    uuid: str
+    state: str
+    autostart: bool
+    persistent: bool
+    capacity: int
+    allocation: int
+    available: int
+    volume_count: t.Optional[int]
+    # The running pool still uses an older definition: a redefinition waits for a restart.
+    restart_pending: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.state != "inactive"
+
+
+def _add(plan: Plan, description: str, run: t.Callable[[], t.Any]) -> None:
+    """Plan a step whose libvirt errors are reported as failures of that step."""
+    def guarded() -> None:
+        with libvirt_errors(description):
+            run()
+    plan.add(description, guarded)
+
+
+def _lifecycle_view(definition: PoolDefinition, started: bool, autostart: bool) -> str:
+    """What --diff shows for a pool: its lifecycle and libvirt definition (which holds no secret values)."""
+    return "started: %s\nautostart: %s\n%s\n" % (str(started).lower(), str(autostart).lower(), to_xml(definition))
+
+
+@dataclasses.dataclass
+class PoolPlan:
+    request: PoolRequest
+    current: t.Optional[PoolSnapshot]
+    desired: t.Optional[PoolDefinition]  # None when the pool is to be absent
+    plan: Plan
+    restart_required: bool = False
+
+
+class PoolManager:
+    def __init__(self, conn: "libvirt.virConnect", node: Node) -> None:
+        self._conn = conn
+        self._node = node
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _handle(self, name: str) -> "libvirt.virStoragePool":
+        return self._conn.storagePoolLookupByName(name)
+
+    def snapshot(self, name: str) -> t.Optional[PoolSnapshot]:
+        with libvirt_errors("reading pool %s" % name):
+            try:
+                handle = self._handle(name)
+            except libvirt.libvirtError as error:
+                if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+                    return None
+                raise
+            return self._snapshot_of(handle)
+
+    def snapshots(self) -> t.List[PoolSnapshot]:
+        with libvirt_errors("listing storage pools"):
+            return [self._snapshot_of(handle) for handle in self._conn.listAllStoragePools(0)]
+
+    @staticmethod
+    def _snapshot_of(handle: "libvirt.virStoragePool") -> PoolSnapshot:
+        state, capacity, allocation, available = handle.info()
+        active = state != libvirt.VIR_STORAGE_POOL_INACTIVE
+        definition = from_xml(handle.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE))
+        return PoolSnapshot(
+            definition=definition,
+            restart_pending=active and from_xml(handle.XMLDesc(0)) != definition,
+            uuid=handle.UUIDString(),
+            state=_POOL_STATES[state] if 0 <= state < len(_POOL_STATES) else "unknown",
+            autostart=bool(handle.autostart()),
+            persistent=bool(handle.isPersistent()),
+            capacity=capacity, allocation=allocation, available=available,
+            volume_count=handle.numOfVolumes() if active else None,
+        )
+
+    def _storage_ref(self, snapshot: PoolSnapshot) -> StorageRef:
+        definition = snapshot.definition
+        volume_paths: t.FrozenSet[str] = frozenset()
+        if snapshot.active:
+            with libvirt_errors("listing the volumes of pool %s" % definition.name):
+                volume_paths = frozenset(volume.path() for volume in self._handle(definition.name).listAllVolumes(0))
+        return StorageRef(pool_name=definition.name, target_path=definition.target_path, volume_paths=volume_paths,
+                          rbd_pool=definition.source_name if definition.type == "rbd" else None)
+
+    def _domain_uses(self, snapshot: PoolSnapshot, running_only: bool):
+        with libvirt_errors("listing domains"):
+            flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE if running_only else 0
+            domains = [(domain.name(), bool(domain.isActive()), domain.XMLDesc(0))
+                       for domain in self._conn.listAllDomains(flags)]
+        return domains_using(domains, self._storage_ref(snapshot))
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def plan(self, request: PoolRequest) -> PoolPlan:
+        current = self.snapshot(request.name)
+        if request.state == "absent":
+            return PoolPlan(request, current, None, self._plan_absent(request, current))
+        desired = self._desired_definition(request, current)
+        pool_plan = PoolPlan(request, current, desired, Plan(
+            "pool", request.name,
+            before=_lifecycle_view(current.definition, current.active, current.autostart) if current else None,
+            after=_lifecycle_view(desired, request.started, request.autostart)))
+        self._plan_present(pool_plan)
+        return pool_plan
+
+    def status(self, name: str) -> dict:
+        snapshot = self.snapshot(name)
+        return pool_status(snapshot) if snapshot is not None else {"name": name, "state": "absent"}
+
+    @staticmethod
+    def _desired_definition(request: PoolRequest, current: t.Optional[PoolSnapshot]) -> PoolDefinition:
+        if current is not None and request.type and current.definition.type != request.type:
+            raise LqError("pool %s is of type %s, not %s: a pool's type cannot change. Remove it first (state: "
+                          "absent) and define it again, or pick another name"
+                          % (request.name, current.definition.type, request.type))
+        if request.xml_definition is not None:
+            return request.xml_definition
+        backend = backend_for(request.type or "")
+        fields = backend.definition_fields(request.options)
+        if current is not None:
+            # Options the task leaves out keep their current value: only what it says is enforced.
+            return normalized(dataclasses.replace(current.definition, **fields))
+        return normalized(PoolDefinition(name=request.name, type=backend.pool_type,
+                                         **dict(backend.default_fields(request.name, request.options), **fields)))
+
+    def _plan_present(self, pool_plan: PoolPlan) -> None:
+        request, current, desired, plan = pool_plan.request, pool_plan.current, pool_plan.desired, pool_plan.plan
+        assert desired is not None
+        name = request.name
+        redefined = current is not None and current.definition != desired
+        if current is None or redefined or not current.persistent:
+            verb = "define" if current is None else "redefine"
+            _add(plan, "%s pool %s" % (verb, name), lambda: self._define(desired))
+
+        needs_start = request.started and (current is None or not current.active)
+        if request.started and current is not None and current.active and (redefined or current.restart_pending):
+            needs_start = self._plan_restart(plan, request, current)
+            pool_plan.restart_required = not needs_start
+        if not request.started and current is not None and current.active:
+            self._refuse_if_running_domains(request, current, "stop")
+            _add(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
+
+        if needs_start:
+            step = backend_for(desired.type).build_step(desired, self._node, request.overwrite) if request.build else None
+            if step is not None:
+                _add(plan, "build pool %s: %s" % (name, step.description),
+                     lambda: self._handle(name).build(step.flags))
+            _add(plan, "start pool %s" % name, lambda: self._handle(name).create(0))
+
+        if current is None or current.autostart != request.autostart:
+            _add(plan, "%s autostart of pool %s" % ("enable" if request.autostart else "disable", name),
+                 lambda: self._handle(name).setAutostart(1 if request.autostart else 0))
+
+    def _plan_restart(self, plan: Plan, request: PoolRequest, current: PoolSnapshot) -> bool:
+        """Restart an active pool whose definition changed, if that is safe or allowed; True if planned."""
+        reason = None
+        if request.restart == "never":
+            reason = "restart is never"
+        elif request.restart == "when_unused" and not request.force:
+            uses = self._domain_uses(current, running_only=True)
+            if uses:
+                reason = "running domains use its volumes: %s" % describe_uses(uses)
+        if reason:
+            plan.warnings.append("pool %s has a new definition that takes effect only when the pool restarts, "
+                                 "which was not done because %s; set restart: always (or force: true) to restart "
+                                 "it" % (request.name, reason))
+            return False
+        _add(plan, "stop pool %s to apply its new definition" % request.name,
+                 lambda: self._handle(request.name).destroy())
+        return True
+
+    def _refuse_if_running_domains(self, request: PoolRequest, current: PoolSnapshot, verb: str) -> None:
+        if request.force:
+            return
+        uses = self._domain_uses(current, running_only=True)
+        if uses:
+            raise LqError("refusing to %s pool %s: running domains use its volumes: %s. Stop them first, or set "
+                          "force: true" % (verb, request.name, describe_uses(uses)))
+
+    def _plan_absent(self, request: PoolRequest, current: t.Optional[PoolSnapshot]) -> Plan:
+        plan = Plan("pool", request.name,
+                    before=_lifecycle_view(current.definition, current.active, current.autostart) if current else None,
+                    after="")
+        if current is None:
+            return plan
+        name = request.name
+        if not request.force:
+            uses = self._domain_uses(current, running_only=False)
+            if uses:
+                raise LqError("refusing to remove pool %s: domains use its volumes: %s. Detach the disks or remove "
+                              "the domains first, or set force: true" % (name, describe_uses(uses)))
+        backend = backend_for(current.definition.type)
+        if request.delete_data and not backend.volumes_deletable:
+            raise LqError("delete_data does not apply to pool %s of type %s: its LUNs belong to the iSCSI target"
+                          % (name, current.definition.type))
+        active = current.active
+        if request.delete_data:
+            if not active:
+                _add(plan, "start pool %s to delete its volumes" % name, lambda: self._handle(name).create(0))
+                _add(plan, "delete every volume of pool %s" % name, lambda: self._delete_volumes(name, None))
+            else:
+                volume_names = self._volume_names(name)
+                for volume_name in volume_names:
+                    _add(plan, "delete volume %s of pool %s" % (volume_name, name),
+                             lambda volume_name=volume_name: self._delete_volumes(name, [volume_name]))
+            active = True
+        if active:
+            _add(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
+        if request.delete_data and backend.storage_deletable:
+            _add(plan, "delete the storage of pool %s (%s)" % (name, current.definition.target_path or name),
+                     lambda: self._handle(name).delete(0))
+        _add(plan, "undefine pool %s (its data is %s)" % (name, "deleted" if request.delete_data else "kept"),
+                 lambda: self._handle(name).undefine())
+        return plan
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def _define(self, definition: PoolDefinition) -> None:
+        self._conn.storagePoolDefineXML(to_xml(definition), 0)
+
+    def _volume_names(self, pool_name: str) -> t.List[str]:
+        with libvirt_errors("listing the volumes of pool %s" % pool_name):
+            return sorted(volume.name() for volume in self._handle(pool_name).listAllVolumes(0))
+
+    def _delete_volumes(self, pool_name: str, names: t.Optional[t.List[str]]) -> None:
+        handle = self._handle(pool_name)
+        handle.refresh(0)
+        for volume in handle.listAllVolumes(0):
+            if names is None or volume.name() in names:
+                volume.delete(0)
+
+
+def pool_status(snapshot: PoolSnapshot) -> dict:
+    """A pool as modules return it."""
+    definition = snapshot.definition
+    return {
+        "name": definition.name,
+        "uuid": snapshot.uuid,
+        "type": definition.type,
+        "state": snapshot.state,
+        "active": snapshot.active,
+        "autostart": snapshot.autostart,
+        "persistent": snapshot.persistent,
+        "capacity": snapshot.capacity,
+        "allocation": snapshot.allocation,
+        "available": snapshot.available,
+        "target": definition.target_path,
+        "volume_count": snapshot.volume_count,
+        "definition": backend_for(definition.type).options_from_definition(definition),
+    }
+
+
+def predicted_status(pool_plan: PoolPlan) -> dict:
+    """What :func:`pool_status` will report once the plan has run; check mode cannot read it back."""
+    request, current, desired = pool_plan.request, pool_plan.current, pool_plan.desired
+    if desired is None:
+        return {"name": request.name, "state": "absent"}
+    status = dict(pool_status(current), restart_required=False) if current is not None else {
+        "name": request.name, "uuid": None, "persistent": True, "capacity": None, "allocation": None,
+        "available": None, "volume_count": None}
+    if not request.started:
+        state = "inactive"
+    elif current is not None and current.active:
+        state = current.state
+    else:
+        state = "running"
+    status.update(type=desired.type, state=state, active=state != "inactive", autostart=request.autostart,
+                  target=desired.target_path, restart_required=pool_plan.restart_required,
+                  definition=backend_for(desired.type).options_from_definition(desired))
+    return status
+
+
+def converge_pools(requests: t.Sequence[PoolRequest], conn: "libvirt.virConnect", node: Node, check_mode: bool,
+                   diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
+    """Plan every pool, apply the plans unless in check mode; the result and warnings."""
+    manager = PoolManager(conn, node)
+    pool_plans = [manager.plan(request) for request in requests]
+    plans = [pool_plan.plan for pool_plan in pool_plans]
+    apply(plans, check_mode)
+    statuses = []
+    for pool_plan in pool_plans:
+        if check_mode:
+            statuses.append(predicted_status(pool_plan))
+        else:
+            status = manager.status(pool_plan.request.name)
+            if status["state"] != "absent":
+                status["restart_required"] = pool_plan.restart_required
+            statuses.append(status)
+    result = summarize(plans, diff_mode)
+    result["pools"] = statuses
+    return result, warnings_of(plans)
