@@ -187,7 +187,8 @@ class PoolManager:
                      lambda: self._handle(name).build(step.flags))
             _add(plan, "start pool %s" % name, lambda: self._handle(name).create(0))
 
-        if current is None or current.autostart != request.autostart:
+        # A new pool starts without autostart, so only enabling it is a step.
+        if (current.autostart if current is not None else False) != request.autostart:
             _add(plan, "%s autostart of pool %s" % ("enable" if request.autostart else "disable", name),
                  lambda: self._handle(name).setAutostart(1 if request.autostart else 0))
 
