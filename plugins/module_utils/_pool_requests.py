@@ -47,8 +47,9 @@ _DEFINITION_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     initiator_iqn=dict(type="str"),
     auth=dict(type="dict", options=dict(
         username=dict(type="str", required=True),
-        secret_uuid=dict(type="str"),
-        secret_usage=dict(type="str"),
+        # These name the libvirt secret; its value never passes through this module.
+        secret_uuid=dict(type="str", no_log=False),
+        secret_usage=dict(type="str", no_log=False),
     ), mutually_exclusive=[("secret_uuid", "secret_usage")], required_one_of=[("secret_uuid", "secret_usage")]),
     monitors=dict(type="list", elements="str"),
     rbd_pool=dict(type="str"),

@@ -164,8 +164,8 @@ class PoolManager:
                                          **dict(backend.default_fields(request.name, request.options), **fields)))
 
     def _plan_present(self, pool_plan: PoolPlan) -> None:
-        request, current, desired, plan = pool_plan.request, pool_plan.current, pool_plan.desired, pool_plan.plan
-        assert desired is not None
+        request, current, plan = pool_plan.request, pool_plan.current, pool_plan.plan
+        desired = t.cast(PoolDefinition, pool_plan.desired)
         name = request.name
         redefined = current is not None and current.definition != desired
         if current is None or redefined or not current.persistent:
@@ -207,7 +207,7 @@ class PoolManager:
                                  "it" % (request.name, reason))
             return False
         _add(plan, "stop pool %s to apply its new definition" % request.name,
-                 lambda: self._handle(request.name).destroy())
+             lambda: self._handle(request.name).destroy())
         return True
 
     def _refuse_if_running_domains(self, request: PoolRequest, current: PoolSnapshot, verb: str) -> None:
@@ -243,15 +243,15 @@ class PoolManager:
                 volume_names = self._volume_names(name)
                 for volume_name in volume_names:
                     _add(plan, "delete volume %s of pool %s" % (volume_name, name),
-                             lambda volume_name=volume_name: self._delete_volumes(name, [volume_name]))
+                         lambda volume_name=volume_name: self._delete_volumes(name, [volume_name]))
             active = True
         if active:
             _add(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
         if request.delete_data and backend.storage_deletable:
             _add(plan, "delete the storage of pool %s (%s)" % (name, current.definition.target_path or name),
-                     lambda: self._handle(name).delete(0))
+                 lambda: self._handle(name).delete(0))
         _add(plan, "undefine pool %s (its data is %s)" % (name, "deleted" if request.delete_data else "kept"),
-                 lambda: self._handle(name).undefine())
+             lambda: self._handle(name).undefine())
         return plan
 
     # -- actions ------------------------------------------------------------------------------------

@@ -25,9 +25,10 @@ description:
   - To converge many pools with one module call (much faster than a loop), give them as a list in O(pools); the
     top-level lifecycle options are then defaults for every entry.
 author:
-  - LimiQuantix storage team
+  - LimiQuantix storage team (@limiquantix)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
   - limiquantix.storage.connection
 attributes:
   check_mode:
@@ -38,10 +39,12 @@ attributes:
     details: The diff shows the definition and lifecycle before and after. Pool definitions hold no secret values.
   platform:
     platforms: posix
+  action_group:
+    membership: [limiquantix.storage.storage]
 options:
   name:
     description:
-      - Name of the pool. Letters, digits and C(_ . + : -), no slashes or spaces.
+      - Name of the pool, made of letters, digits and the characters C(_.+:-); no slashes or spaces.
       - Required unless O(pools) or O(xml) is given.
     type: str
   type:

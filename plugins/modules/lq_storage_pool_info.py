@@ -14,10 +14,10 @@ description:
     space, target, definition (source) and volume count.
   - Reads only; never changes anything.
 author:
-  - LimiQuantix storage team
+  - LimiQuantix storage team (@limiquantix)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+  - ansible.builtin.action_common_attributes.actiongroups
   - limiquantix.storage.connection
 attributes:
   check_mode:
@@ -26,6 +26,8 @@ attributes:
     support: N/A
   platform:
     platforms: posix
+  action_group:
+    membership: [limiquantix.storage.storage]
 options:
   names:
     description:
