@@ -43,17 +43,31 @@ lq_tmpdir() {
 }
 
 # ansible-test resolves symlinks, so it needs a real copy of the collection at
-# <dir>/ansible_collections/limiquantix/storage. Copies the work tree (including
-# untracked files, as ansible-test would see them) and prints the copy's path.
-lq_copy_collection() {
-    local base="$1" dest excludes
-    dest="$base/ansible_collections/limiquantix/storage"
-    mkdir -p "$dest"
-    excludes=(--exclude=./tests/output --exclude=./.venv --exclude=./.git --exclude=./.ansible
+# .../ansible_collections/limiquantix/storage. Refreshes such a copy of the work
+# tree (untracked files included, as ansible-test would see them) for one kind of
+# run (sanity, units) and prints its path.
+#
+# The copy keeps its own tests/output/ between runs: ansible-test builds its
+# per-Python venvs there, and rebuilding them costs ~3-5 s per Python every run.
+# It must live outside any git work tree: ansible-test finds the enclosing repo,
+# asks git for the file list, and inside an ignored dir (tests/output) it then
+# sees no files at all and passes with "All targets skipped".
+lq_collection_copy() {
+    local key dest
+    key="$(printf '%s' "$LQ_ROOT" | sha256sum | cut -c1-12)"
+    dest="${XDG_CACHE_HOME:-$HOME/.cache}/limiquantix-storage/$key/$1/ansible_collections/limiquantix/storage"
+    local excludes=(--exclude=./tests/output --exclude=./.venv --exclude=./.git --exclude=./.ansible
         --exclude='__pycache__' --exclude='*.pyc')
     # A venv placed elsewhere inside the repo must not be copied either.
     case "$LQ_VENV" in "$LQ_ROOT"/*) excludes+=("--exclude=./${LQ_VENV#"$LQ_ROOT"/}") ;; esac
+    mkdir -p "$dest/tests"
+    # Empty the copy but for its tests/output, so files deleted from the work tree go too.
+    find "$dest" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
+    find "$dest/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
     tar -C "$LQ_ROOT" "${excludes[@]}" -cf - . | tar -C "$dest" -xf -
+    if git -C "$dest" rev-parse --git-dir >/dev/null 2>&1; then
+        lq_die "$dest is inside a git work tree; ansible-test would see no files there"
+    fi
     printf '%s\n' "$dest"
 }
 
