@@ -71,13 +71,14 @@ lq_collection_copy() {
     printf '%s\n' "$dest"
 }
 
-# Plain ansible (unlike ansible-test) accepts a symlinked collection, so playbooks
-# run against the live work tree without installing it. Prints the collections path.
-lq_collections_symlink() {
-    local base="$1"
-    mkdir -p "$base/ansible_collections/limiquantix"
-    ln -sfn "$LQ_ROOT" "$base/ansible_collections/limiquantix/storage"
-    printf '%s\n' "$base"
+# Plain ansible (unlike ansible-test) accepts a symlinked collection: exports
+# ANSIBLE_COLLECTIONS_PATH pointing at the live work tree, so playbooks and lint
+# use it without installing a copy (which could go stale unnoticed).
+lq_use_work_tree_collection() {
+    lq_tmpdir collections
+    mkdir -p "$LQ_TMP/ansible_collections/limiquantix"
+    ln -s "$LQ_ROOT" "$LQ_TMP/ansible_collections/limiquantix/storage"
+    export ANSIBLE_COLLECTIONS_PATH="$LQ_TMP"
 }
 
 # PATH for running ansible-test: the interpreter symlinks first (so every
