@@ -27,7 +27,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml impo
 
 RESTART_POLICIES = ("when_unused", "always", "never")
 
-_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+:-]{0,199}$")
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+:-]{0,199}")
 
 _DEFINITION_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     target=dict(type="path"),
@@ -116,7 +116,7 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
     name = entry.get("name")
     if name is None and entry.get("xml") is None:
         problems.append("name is required (or give the whole definition as xml)")
-    if name is not None and not _NAME_PATTERN.match(name):
+    if name is not None and not _NAME_PATTERN.fullmatch(name):
         problems.append("name %r is not a valid pool name: use letters, digits and _ . + : - (no slashes or "
                         "spaces), at most 200 characters, not starting with a punctuation mark" % name)
     given = sorted(option for option in DEFINITION_OPTIONS if entry.get(option) is not None)
@@ -125,14 +125,15 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
             problems.append("xml cannot be combined with typed options (%s): describe the pool either with xml or "
                             "with typed options" % ", ".join(given + (["type"] if entry.get("type") else [])))
         return problems
-    if entry["state"] == "absent":
+    if entry["state"] == "absent" and entry.get("type") is None:
         return problems
     if entry.get("type") is None:
         problems.append("type is required with state=present (one of %s), or give the definition as xml"
                         % ", ".join(BACKENDS))
         return problems
     backend = backend_for(entry["type"])
-    problems.extend(backend.validate(entry))
+    if entry["state"] == "present":
+        problems.extend(backend.validate(entry))
     if entry["delete_data"] and not backend.volumes_deletable:
         problems.append("delete_data does not apply to pool type %s: its LUNs belong to the iSCSI target"
                         % entry["type"])

@@ -75,7 +75,10 @@ class PoolDefinition:
 def _normalize_mode(mode: t.Optional[str]) -> t.Optional[str]:
     if mode is None:
         return None
-    return "%04o" % int(str(mode), 8)
+    value = int(str(mode), 8)
+    if not 0 <= value <= 0o7777:
+        raise ValueError("%r is out of range" % mode)
+    return "%04o" % value
 
 
 def normalized(definition: PoolDefinition) -> PoolDefinition:

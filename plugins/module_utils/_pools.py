@@ -119,7 +119,9 @@ class PoolManager:
         if snapshot.active:
             with libvirt_errors("listing the volumes of pool %s" % definition.name):
                 volume_paths = frozenset(volume.path() for volume in self._handle(definition.name).listAllVolumes(0))
-        return StorageRef(pool_name=definition.name, target_path=definition.target_path, volume_paths=volume_paths,
+        owns_target = backend_for(definition.type).owns_target_path
+        return StorageRef(pool_name=definition.name, volume_paths=volume_paths,
+                          target_path=definition.target_path if owns_target else None,
                           rbd_pool=definition.source_name if definition.type == "rbd" else None)
 
     def _domain_uses(self, snapshot: PoolSnapshot, running_only: bool):
@@ -299,6 +301,7 @@ def predicted_status(pool_plan: PoolPlan) -> dict:
     status = dict(pool_status(current), restart_required=False) if current is not None else {
         "name": request.name, "uuid": None, "persistent": True, "capacity": None, "allocation": None,
         "available": None, "volume_count": None}
+    current_state = current.state if current is not None else None
     if not request.started:
         state = "inactive"
     elif current is not None and current.active:
@@ -306,6 +309,7 @@ def predicted_status(pool_plan: PoolPlan) -> dict:
     else:
         state = "running"
     status.update(type=desired.type, state=state, active=state != "inactive", autostart=request.autostart,
+                  persistent=True, volume_count=status["volume_count"] if state == current_state else None,
                   target=desired.target_path, restart_required=pool_plan.restart_required,
                   definition=backend_for(desired.type).options_from_definition(desired))
     return status

@@ -47,18 +47,16 @@ class BuildStep:
 
 
 def parse_monitor(monitor: str) -> Host:
-    """``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
+    """``host``, ``host:port``, ``[ipv6]``, ``[ipv6]:port`` or a bare IPv6 address."""
     text = monitor.strip()
-    bracketed = re.match(r"^\[(?P<host>[^\]]+)\](:(?P<port>\d+))?$", text)
-    if bracketed:
-        host, port = bracketed.group("host"), bracketed.group("port")
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    else:
-        host, port = text, None
-    if not host or (port is not None and not port.isdigit()):
-        raise LqError("monitors: %r is not host, host:port or [ipv6]:port" % monitor)
-    return Host(host, int(port) if port is not None else None)
+    match = (re.fullmatch(r"\[(?P<host>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)\](?::(?P<port>\d+))?", text)
+             or re.fullmatch(r"(?P<host>[^\s:\[\]]+)(?::(?P<port>\d+))?", text)
+             or re.fullmatch(r"(?P<host>[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)", text))
+    port = match.groupdict().get("port") if match else None
+    if not match or (port is not None and not 0 < int(port) < 65536):
+        raise LqError("monitors: %r is not host, host:port, [ipv6] or [ipv6]:port with a port from 1 to 65535"
+                      % monitor)
+    return Host(match.group("host"), int(port) if port is not None else None)
 
 
 def format_monitor(host: Host) -> str:
@@ -88,6 +86,8 @@ class PoolBackend:
     optional_options: t.ClassVar[t.Tuple[str, ...]] = ()
     # The <auth type=...> this pool type uses, when it takes the auth option.
     auth_type: t.ClassVar[t.Optional[str]] = None
+    # Whether every path under the target belongs to this pool (not so for /dev/disk/by-path).
+    owns_target_path: t.ClassVar[bool] = True
     # What delete_data can remove for this type: its volumes, and the pool's own storage (directory,
     # mount point, volume group) once the volumes are gone.
     volumes_deletable: t.ClassVar[bool] = True
@@ -122,8 +122,9 @@ class PoolBackend:
             if not str(device).startswith("/"):
                 problems.append("devices must be absolute paths, got %r" % device)
         mode = options.get("mode")
-        if mode is not None and not re.match(r"^0?[0-7]{3,4}$", mode_text(mode)):
-            problems.append("mode must be an octal mode such as '0755', got %r" % mode)
+        if mode is not None and not re.fullmatch(r"0?[0-7]{3}", mode_text(mode)):
+            problems.append("mode must be an octal mode from 0000 to 0777 such as '0755' (libvirt takes no "
+                            "setuid, setgid or sticky bits), got %r" % mode)
         port = options.get("port")
         if port is not None and not 0 < port < 65536:
             problems.append("port must be between 1 and 65535, got %r" % port)

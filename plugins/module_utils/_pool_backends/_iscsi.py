@@ -15,6 +15,7 @@ class IscsiBackend(PoolBackend):
     required_options = ("host", "iqn")
     optional_options = ("port", "initiator_iqn", "auth", "target")
     auth_type = "chap"
+    owns_target_path = False
     volumes_deletable = False
     storage_deletable = False
 

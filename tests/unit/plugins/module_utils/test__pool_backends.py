@@ -178,7 +178,8 @@ def test_validate_accepts_modes(mode):
 @pytest.mark.parametrize("mode", ["999", "0o755", "rwxr-xr-x", "u+rwx", "75", "017777", "", "0x1ed"])
 def test_validate_rejects_bad_modes(mode):
     assert problems_of("dir", target="/srv", mode=mode) == [
-        "mode must be an octal mode such as '0755', got %r" % mode]
+        "mode must be an octal mode from 0000 to 0777 such as '0755' (libvirt takes no setuid, setgid or sticky "
+        "bits), got %r" % mode]
 
 
 @pytest.mark.parametrize("mode", ["1777", "01777", "2775", "4755", 0o1777])
@@ -297,7 +298,8 @@ def test_validate_reports_every_problem():
         "host is not valid for pool type fs (valid here: device, filesystem, group, mode, mount_options, owner, "
         "target); remove it or change type",
         "target must be an absolute path, got 'srv'",
-        "mode must be an octal mode such as '0755', got '9'",
+        "mode must be an octal mode from 0000 to 0777 such as '0755' (libvirt takes no setuid, setgid or sticky "
+        "bits), got '9'",
         "mount_options takes one option per list item without spaces or commas, got 'a,b'",
     ]
 
