@@ -1,5 +1,6 @@
 # Shared helpers for the harness scripts (scripts/*, tests/*/run, tests/lab/*).
 # Source it after `set -euo pipefail`; it is not meant to be executed.
+# shellcheck shell=bash
 
 LQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LQ_VENV="${LQ_VENV:-$LQ_ROOT/.venv}"
@@ -7,6 +8,7 @@ LQ_VENV="${LQ_VENV:-$LQ_ROOT/.venv}"
 # by name from PATH, and the pyenv shims of that name fail for non-global versions.
 LQ_PYTHONS="$LQ_VENV/pythons"
 # Modules run on the node's Debian python: it is the one with python3-libvirt.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 LQ_NODE_PYTHON=/usr/bin/python3
 
 lq_log() { printf '==> %s\n' "$*" >&2; }
@@ -14,6 +16,12 @@ lq_warn() { printf '!!! %s\n' "$*" >&2; }
 lq_die() {
     printf 'ERROR: %s\n' "$*" >&2
     exit 1
+}
+
+# Ends a runner script: says whether it passed and exits with its status.
+lq_verdict() {
+    if (($2 == 0)); then lq_log "$1: passed"; else lq_warn "$1: FAILED"; fi
+    exit "$2"
 }
 
 lq_require_venv() {
