@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
@@ -24,11 +25,14 @@ def parse_blkid_export(output: str) -> t.Dict[str, str]:
 
 
 def describe_signature(signatures: t.Mapping[str, str]) -> str:
+    """What a device holds, for messages: 'existing data (ext4 signature)'."""
     if "TYPE" in signatures:
-        return "a %s signature" % signatures["TYPE"]
-    if "PTTYPE" in signatures:
-        return "a %s partition table" % signatures["PTTYPE"]
-    return "a signature (%s)" % ", ".join("%s=%s" % item for item in sorted(signatures.items()))
+        found = "%s signature" % signatures["TYPE"]
+    elif "PTTYPE" in signatures:
+        found = "%s partition table" % signatures["PTTYPE"]
+    else:
+        found = ", ".join("%s=%s" % item for item in sorted(signatures.items()))
+    return "existing data (%s)" % found
 
 
 class Node:
@@ -41,6 +45,30 @@ class Node:
     @staticmethod
     def exists(path: str) -> bool:
         return os.path.exists(path)
+
+    @staticmethod
+    def permission_drift(path: str, mode: t.Optional[str], owner: t.Optional[int],
+                         group: t.Optional[int]) -> t.Optional[str]:
+        """How ``path``'s mode/owner/group differ from the wanted ones (None = any), in words; None if not."""
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            return None
+        differences = []
+        if mode is not None and stat.S_IMODE(status.st_mode) != int(mode, 8):
+            differences.append("mode %04o -> %s" % (stat.S_IMODE(status.st_mode), mode))
+        if owner is not None and status.st_uid != owner:
+            differences.append("owner %d -> %d" % (status.st_uid, owner))
+        if group is not None and status.st_gid != group:
+            differences.append("group %d -> %d" % (status.st_gid, group))
+        return ", ".join(differences) or None
+
+    @staticmethod
+    def set_permissions(path: str, mode: t.Optional[str], owner: t.Optional[int], group: t.Optional[int]) -> None:
+        if owner is not None or group is not None:
+            os.chown(path, -1 if owner is None else owner, -1 if group is None else group)
+        if mode is not None:
+            os.chmod(path, int(mode, 8))
 
     def _binary(self, name: str, package: str) -> str:
         path = self._get_bin_path(name, opt_dirs=["/sbin", "/usr/sbin"])

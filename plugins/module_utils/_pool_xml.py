@@ -91,13 +91,15 @@ def normalized(definition: PoolDefinition) -> PoolDefinition:
     )
 
 
-def to_xml(definition: PoolDefinition) -> str:
-    """Render the libvirt XML for a definition."""
+def to_xml(definition: PoolDefinition, uuid: t.Optional[str] = None) -> str:
+    """Render the libvirt XML for a definition; redefining an existing pool needs its ``uuid``."""
     definition = normalized(definition)
     ET.register_namespace("fs", FS_NAMESPACE)
     ET.register_namespace("rbd", RBD_NAMESPACE)
     pool = ET.Element("pool", {"type": definition.type})
     ET.SubElement(pool, "name").text = definition.name
+    if uuid is not None:
+        ET.SubElement(pool, "uuid").text = uuid
 
     source = ET.SubElement(pool, "source")
     for host in definition.hosts:

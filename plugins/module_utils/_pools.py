@@ -18,6 +18,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._errors import
 from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import libvirt, libvirt_errors
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import backend_for
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import PoolBackend
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_requests import PoolRequest
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import (
     PoolDefinition,
@@ -43,8 +44,8 @@ class PoolSnapshot:
     allocation: int
     available: int
     volume_count: t.Optional[int]
-    # The running pool still uses an older definition: a redefinition waits for a restart.
-    restart_pending: bool = False
+    # The definition the running pool uses; it differs from ``definition`` while a redefinition waits for a restart.
+    live_definition: t.Optional[PoolDefinition] = None
 
     @property
     def active(self) -> bool:
@@ -57,6 +58,13 @@ def _add(plan: Plan, description: str, run: t.Callable[[], t.Any]) -> None:
         with libvirt_errors(description):
             run()
     plan.add(description, guarded)
+
+
+def _needs_restart(running: PoolDefinition, desired: PoolDefinition, backend: PoolBackend) -> bool:
+    if backend.permissions_apply_live:
+        blank = dict(target_mode=None, target_owner=None, target_group=None)
+        return dataclasses.replace(running, **blank) != dataclasses.replace(desired, **blank)
+    return running != desired
 
 
 def _lifecycle_view(definition: PoolDefinition, started: bool, autostart: bool) -> str:
@@ -104,7 +112,7 @@ class PoolManager:
         definition = from_xml(handle.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE))
         return PoolSnapshot(
             definition=definition,
-            restart_pending=active and from_xml(handle.XMLDesc(0)) != definition,
+            live_definition=from_xml(handle.XMLDesc(0)) if active else None,
             uuid=handle.UUIDString(),
             state=_POOL_STATES[state] if 0 <= state < len(_POOL_STATES) else "unknown",
             autostart=bool(handle.autostart()),
@@ -156,14 +164,21 @@ class PoolManager:
                           "absent) and define it again, or pick another name"
                           % (request.name, current.definition.type, request.type))
         if request.xml_definition is not None:
-            return request.xml_definition
-        backend = backend_for(request.type or "")
-        fields = backend.definition_fields(request.options)
-        if current is not None:
-            # Options the task leaves out keep their current value: only what it says is enforced.
-            return normalized(dataclasses.replace(current.definition, **fields))
-        return normalized(PoolDefinition(name=request.name, type=backend.pool_type,
-                                         **dict(backend.default_fields(request.name, request.options), **fields)))
+            if current is None:
+                return request.xml_definition
+            fields = {field.name: getattr(request.xml_definition, field.name)
+                      for field in dataclasses.fields(PoolDefinition)
+                      if getattr(request.xml_definition, field.name) is not None}
+        else:
+            backend = backend_for(request.type or "")
+            fields = backend.definition_fields(request.options)
+            if current is None:
+                return normalized(PoolDefinition(name=request.name, type=backend.pool_type,
+                                                 **dict(backend.default_fields(request.name, request.options),
+                                                        **fields)))
+        # What the task leaves out keeps its current value (such as the owner libvirt fills in): only what it
+        # says is enforced.
+        return normalized(dataclasses.replace(current.definition, **fields))
 
     def _plan_present(self, pool_plan: PoolPlan) -> None:
         request, current, plan = pool_plan.request, pool_plan.current, pool_plan.plan
@@ -172,18 +187,25 @@ class PoolManager:
         redefined = current is not None and current.definition != desired
         if current is None or redefined or not current.persistent:
             verb = "define" if current is None else "redefine"
-            _add(plan, "%s pool %s" % (verb, name), lambda: self._define(desired))
+            uuid = current.uuid if current is not None else None
+            _add(plan, "%s pool %s" % (verb, name), lambda: self._define(desired, uuid))
 
+        backend = backend_for(desired.type)
         needs_start = request.started and (current is None or not current.active)
-        if request.started and current is not None and current.active and (redefined or current.restart_pending):
-            needs_start = self._plan_restart(plan, request, current)
-            pool_plan.restart_required = not needs_start
+        if request.started and current is not None and current.active:
+            if backend.permissions_apply_live:
+                self._plan_live_permissions(plan, desired)
+            # What counts is the definition the pool runs with, which lags behind the persistent one until a
+            # restart: a pool redefined behind our back may already run as desired.
+            if _needs_restart(current.live_definition or current.definition, desired, backend):
+                needs_start = self._plan_restart(plan, request, current)
+                pool_plan.restart_required = not needs_start
         if not request.started and current is not None and current.active:
             self._refuse_if_running_domains(request, current, "stop")
             _add(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
 
         if needs_start:
-            step = backend_for(desired.type).build_step(desired, self._node, request.overwrite) if request.build else None
+            step = backend.build_step(desired, self._node, request.overwrite) if request.build else None
             if step is not None:
                 _add(plan, "build pool %s: %s" % (name, step.description),
                      lambda: self._handle(name).build(step.flags))
@@ -193,6 +215,16 @@ class PoolManager:
         if (current.autostart if current is not None else False) != request.autostart:
             _add(plan, "%s autostart of pool %s" % ("enable" if request.autostart else "disable", name),
                  lambda: self._handle(name).setAutostart(1 if request.autostart else 0))
+
+    def _plan_live_permissions(self, plan: Plan, desired: PoolDefinition) -> None:
+        path = desired.target_path or ""
+        drift = self._node.permission_drift(path, desired.target_mode, desired.target_owner, desired.target_group)
+        if drift:
+            def set_permissions() -> None:
+                self._node.set_permissions(path, desired.target_mode, desired.target_owner, desired.target_group)
+                # libvirt reads the permissions back from the directory when it refreshes the pool.
+                self._handle(desired.name).refresh(0)
+            _add(plan, "set %s of %s" % (drift, path), set_permissions)
 
     def _plan_restart(self, plan: Plan, request: PoolRequest, current: PoolSnapshot) -> bool:
         """Restart an active pool whose definition changed, if that is safe or allowed; True if planned."""
@@ -258,8 +290,8 @@ class PoolManager:
 
     # -- actions ------------------------------------------------------------------------------------
 
-    def _define(self, definition: PoolDefinition) -> None:
-        self._conn.storagePoolDefineXML(to_xml(definition), 0)
+    def _define(self, definition: PoolDefinition, uuid: t.Optional[str]) -> None:
+        self._conn.storagePoolDefineXML(to_xml(definition, uuid), 0)
 
     def _volume_names(self, pool_name: str) -> t.List[str]:
         with libvirt_errors("listing the volumes of pool %s" % pool_name):

@@ -86,6 +86,8 @@ class PoolBackend:
     optional_options: t.ClassVar[t.Tuple[str, ...]] = ()
     # The <auth type=...> this pool type uses, when it takes the auth option.
     auth_type: t.ClassVar[t.Optional[str]] = None
+    # Whether the target directory's mode/owner/group can change while the pool runs (no restart needed).
+    permissions_apply_live: t.ClassVar[bool] = False
     # Whether every path under the target belongs to this pool (not so for /dev/disk/by-path).
     owns_target_path: t.ClassVar[bool] = True
     # What delete_data can remove for this type: its volumes, and the pool's own storage (directory,
@@ -228,5 +230,5 @@ class PoolBackend:
 
     @staticmethod
     def _refuse_to_overwrite(device: str, signatures: t.Mapping[str, str], purpose: str) -> LqError:
-        return LqError("refusing to %s: %s holds %s, which may be data. Set overwrite: true to destroy it, or point "
+        return LqError("refusing to %s: %s holds %s. Set overwrite: true to destroy it, or point "
                        "the pool at a blank device" % (purpose, device, describe_signature(signatures)))

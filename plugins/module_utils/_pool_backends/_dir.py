@@ -8,7 +8,11 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
-from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import BuildStep, PoolBackend
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import (
+    BUILD_NEW,
+    BuildStep,
+    PoolBackend,
+)
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 
 
@@ -17,5 +21,14 @@ class DirBackend(PoolBackend):
     required_options = ("target",)
     optional_options = ("mode", "owner", "group")
 
+    # libvirt reads a dir pool's permissions from the directory itself, so they can be set on the live pool.
+    permissions_apply_live = True
+
     def build_step(self, definition: PoolDefinition, node: Node, overwrite: bool) -> t.Optional[BuildStep]:
-        return self._missing_directory_step(definition.target_path, node)
+        step = self._missing_directory_step(definition.target_path, node)
+        if step is None and definition.target_path:
+            drift = node.permission_drift(definition.target_path, definition.target_mode, definition.target_owner,
+                                          definition.target_group)
+            if drift:
+                step = BuildStep(BUILD_NEW, "set %s of %s" % (drift, definition.target_path))
+        return step

@@ -51,12 +51,12 @@ def test_parse_blkid_export(output, expected):
 
 
 @pytest.mark.parametrize("signatures, expected", [
-    ({"TYPE": "ext4"}, "a ext4 signature"),
-    ({"TYPE": "LVM2_member", "USAGE": "raid"}, "a LVM2_member signature"),
-    ({"PTTYPE": "gpt"}, "a gpt partition table"),
-    ({"PTTYPE": "dos", "TYPE": "vfat"}, "a vfat signature"),
+    ({"TYPE": "ext4"}, "existing data (ext4 signature)"),
+    ({"TYPE": "LVM2_member", "USAGE": "raid"}, "existing data (LVM2_member signature)"),
+    ({"PTTYPE": "gpt"}, "existing data (gpt partition table)"),
+    ({"PTTYPE": "dos", "TYPE": "vfat"}, "existing data (vfat signature)"),
     ({"PART_ENTRY_SCHEME": "gpt", "PART_ENTRY_NAME": "data"},
-     "a signature (PART_ENTRY_NAME=data, PART_ENTRY_SCHEME=gpt)"),
+     "existing data (PART_ENTRY_NAME=data, PART_ENTRY_SCHEME=gpt)"),
 ])
 def test_describe_signature(signatures, expected):
     assert describe_signature(signatures) == expected

@@ -495,10 +495,14 @@ def test_build_flags_are_libvirts():
 class FakeNode:
     """The node as build_step sees it: which paths exist, what blkid finds, which volume groups exist."""
 
-    def __init__(self, paths=(), signatures=None, volume_groups=()):
+    def __init__(self, paths=(), signatures=None, volume_groups=(), permission_drifts=None):
         self.paths = set(paths)
         self._signatures = signatures or {}
         self.volume_groups = set(volume_groups)
+        self._permission_drifts = permission_drifts or {}
+
+    def permission_drift(self, path, mode, owner, group):
+        return self._permission_drifts.get(path)
 
     def exists(self, path):
         return path in self.paths
@@ -508,6 +512,13 @@ class FakeNode:
 
     def volume_group_exists(self, name):
         return name in self.volume_groups
+
+
+def test_dir_build_sets_drifted_permissions_of_an_existing_directory():
+    node = FakeNode(paths={"/srv/images"}, permission_drifts={"/srv/images": "mode 0755 -> 0711"})
+    step = BACKENDS["dir"].build_step(PoolDefinition(name="p", type="dir", target_path="/srv/images",
+                                                     target_mode="0711"), node, overwrite=False)
+    assert step == BuildStep(BUILD_NEW, "set mode 0755 -> 0711 of /srv/images")
 
 
 EXT4 = {"DEVNAME": "/dev/vdb", "UUID": "5f1d", "BLOCK_SIZE": "4096", "TYPE": "ext4"}
@@ -560,18 +571,18 @@ def test_build_fs_keeps_a_mountable_filesystem(filesystem, signatures, overwrite
 
 
 @pytest.mark.parametrize("signatures, described", [
-    (XFS, "a xfs signature"), (GPT, "a gpt partition table"), (LVM, "a LVM2_member signature")])
+    (XFS, "existing data (xfs signature)"), (GPT, "existing data (gpt partition table)"), (LVM, "existing data (LVM2_member signature)")])
 def test_build_fs_refuses_to_format_over_data(signatures, described):
     node = FakeNode(paths=["/dev/vdb"], signatures={"/dev/vdb": signatures})
     with pytest.raises(LqError) as excinfo:
         backend_for("fs").build_step(fs_definition("ext4"), node, overwrite=False)
     assert excinfo.value.message == (
-        "refusing to format /dev/vdb as ext4: /dev/vdb holds %s, which may be data. Set overwrite: true to "
+        "refusing to format /dev/vdb as ext4: /dev/vdb holds %s. Set overwrite: true to "
         "destroy it, or point the pool at a blank device" % described)
 
 
 @pytest.mark.parametrize("signatures, described", [
-    (XFS, "a xfs signature"), (GPT, "a gpt partition table")])
+    (XFS, "existing data (xfs signature)"), (GPT, "existing data (gpt partition table)")])
 def test_build_fs_overwrites_when_allowed(signatures, described):
     node = FakeNode(paths=["/dev/vdb"], signatures={"/dev/vdb": signatures})
     step = backend_for("fs").build_step(fs_definition("ext4"), node, overwrite=True)
@@ -588,7 +599,7 @@ def test_build_fs_auto_cannot_format_a_blank_device(filesystem, overwrite):
 @pytest.mark.parametrize("overwrite", [False, True])
 def test_build_fs_auto_on_a_partition_table(overwrite):
     node = FakeNode(paths=["/dev/vdb"], signatures={"/dev/vdb": GPT})
-    with pytest.raises(LqError, match="holds a gpt partition table, not a filesystem libvirt can mount: set filesystem"):
+    with pytest.raises(LqError, match="holds existing data \\(gpt partition table\\), not a filesystem libvirt can mount: set filesystem"):
         backend_for("fs").build_step(fs_definition("auto"), node, overwrite)
 
 
@@ -615,14 +626,14 @@ def test_build_logical_on_blank_devices(overwrite):
 
 
 @pytest.mark.parametrize("signed, reported", [
-    ({"/dev/sdc": GPT}, "/dev/sdc holds a gpt partition table"),
-    ({"/dev/sdc": GPT, "/dev/sdb": EXT4}, "/dev/sdb holds a ext4 signature"),
+    ({"/dev/sdc": GPT}, "/dev/sdc holds existing data (gpt partition table)"),
+    ({"/dev/sdc": GPT, "/dev/sdb": EXT4}, "/dev/sdb holds existing data (ext4 signature)"),
 ])
 def test_build_logical_refuses_signed_devices(signed, reported):
     with pytest.raises(LqError) as excinfo:
         backend_for("logical").build_step(logical_definition(), FakeNode(signatures=signed), overwrite=False)
     assert excinfo.value.message == (
-        "refusing to create volume group vg_vms: %s, which may be data. Set overwrite: true to destroy it, or point "
+        "refusing to create volume group vg_vms: %s. Set overwrite: true to destroy it, or point "
         "the pool at a blank device" % reported)
 
 

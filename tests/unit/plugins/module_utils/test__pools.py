@@ -154,8 +154,10 @@ def test_desired_definition_does_not_reapply_defaults_to_an_existing_pool():
 def test_desired_definition_from_xml():
     xml_definition = PoolDefinition(name="images", type="dir", target_path="/elsewhere")
     req = request(pool_type="dir", xml_definition=xml_definition)
-    assert desired_definition(req, snapshot()) is xml_definition
     assert desired_definition(req, None) is xml_definition
+    # What the XML leaves out (here the mode libvirt reports) keeps its current value, as with typed options.
+    current = snapshot()
+    assert desired_definition(req, current) == dataclasses.replace(current.definition, target_path="/elsewhere")
 
 
 def test_desired_definition_cannot_change_the_type():
