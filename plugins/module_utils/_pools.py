@@ -209,7 +209,7 @@ class PoolManager:
             if step is not None:
                 _add(plan, "build pool %s: %s" % (name, step.description),
                      lambda: self._handle(name).build(step.flags))
-            _add(plan, "start pool %s" % name, lambda: self._handle(name).create(0))
+            _add(plan, "start pool %s" % name, lambda: self._start(desired))
 
         # A new pool starts without autostart, so only enabling it is a step.
         if (current.autostart if current is not None else False) != request.autostart:
@@ -292,6 +292,15 @@ class PoolManager:
 
     def _define(self, definition: PoolDefinition, uuid: t.Optional[str]) -> None:
         self._conn.storagePoolDefineXML(to_xml(definition, uuid), 0)
+
+    def _start(self, definition: PoolDefinition) -> None:
+        handle = self._handle(definition.name)
+        handle.create(0)
+        if backend_for(definition.type).permissions_apply_live and definition.target_path:
+            # A freshly mounted filesystem brings its own root permissions: give it the pool's.
+            self._node.set_permissions(definition.target_path, definition.target_mode, definition.target_owner,
+                                       definition.target_group)
+            handle.refresh(0)
 
     def _volume_names(self, pool_name: str) -> t.List[str]:
         with libvirt_errors("listing the volumes of pool %s" % pool_name):

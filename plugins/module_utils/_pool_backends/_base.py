@@ -86,8 +86,10 @@ class PoolBackend:
     optional_options: t.ClassVar[t.Tuple[str, ...]] = ()
     # The <auth type=...> this pool type uses, when it takes the auth option.
     auth_type: t.ClassVar[t.Optional[str]] = None
-    # Whether the target directory's mode/owner/group can change while the pool runs (no restart needed).
-    permissions_apply_live: t.ClassVar[bool] = False
+    # Whether the pool's permissions are those of its target directory (for fs and netfs: the root of the
+    # mounted filesystem), which libvirt reads back on every refresh: they are then set on the directory
+    # while the pool runs, with no restart.
+    permissions_apply_live: t.ClassVar[bool] = True
     # Whether every path under the target belongs to this pool (not so for /dev/disk/by-path).
     owns_target_path: t.ClassVar[bool] = True
     # What delete_data can remove for this type: its volumes, and the pool's own storage (directory,

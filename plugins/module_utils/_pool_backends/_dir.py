@@ -21,9 +21,6 @@ class DirBackend(PoolBackend):
     required_options = ("target",)
     optional_options = ("mode", "owner", "group")
 
-    # libvirt reads a dir pool's permissions from the directory itself, so they can be set on the live pool.
-    permissions_apply_live = True
-
     def build_step(self, definition: PoolDefinition, node: Node, overwrite: bool) -> t.Optional[BuildStep]:
         step = self._missing_directory_step(definition.target_path, node)
         if step is None and definition.target_path:

@@ -12,6 +12,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends
 
 class IscsiBackend(PoolBackend):
     pool_type = "iscsi"
+    permissions_apply_live = False
     required_options = ("host", "iqn")
     optional_options = ("port", "initiator_iqn", "auth", "target")
     auth_type = "chap"

@@ -10,6 +10,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends
 
 class IscsiDirectBackend(PoolBackend):
     pool_type = "iscsi-direct"
+    permissions_apply_live = False
     required_options = ("host", "iqn", "initiator_iqn")
     optional_options = ("port", "auth")
     auth_type = "chap"

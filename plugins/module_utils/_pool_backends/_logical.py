@@ -20,6 +20,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml impo
 
 class LogicalBackend(PoolBackend):
     pool_type = "logical"
+    permissions_apply_live = False
     optional_options = ("volume_group", "devices", "target")
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:

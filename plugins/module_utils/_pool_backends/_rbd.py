@@ -12,6 +12,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends
 
 class RbdBackend(PoolBackend):
     pool_type = "rbd"
+    permissions_apply_live = False
     required_options = ("monitors",)
     optional_options = ("rbd_pool", "auth", "rbd_options")
     auth_type = "ceph"
