@@ -10,6 +10,7 @@ import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, apply, summarize, warnings_of
 from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
+    DomainUse,
     StorageRef,
     describe_uses,
     domains_using,
@@ -122,7 +123,8 @@ class PoolManager:
         )
 
     def _storage_ref(self, snapshot: PoolSnapshot) -> StorageRef:
-        definition = snapshot.definition
+        # Domains use the pool where it runs, which is where a pending redefinition has not moved it yet.
+        definition = snapshot.live_definition or snapshot.definition
         volume_paths: t.FrozenSet[str] = frozenset()
         if snapshot.active:
             with libvirt_errors("listing the volumes of pool %s" % definition.name):
@@ -132,7 +134,7 @@ class PoolManager:
                           target_path=definition.target_path if owns_target else None,
                           rbd_pool=definition.source_name if definition.type == "rbd" else None)
 
-    def _domain_uses(self, snapshot: PoolSnapshot, running_only: bool):
+    def _domain_uses(self, snapshot: PoolSnapshot, running_only: bool) -> t.List[DomainUse]:
         with libvirt_errors("listing domains"):
             flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE if running_only else 0
             domains = [(domain.name(), bool(domain.isActive()), domain.XMLDesc(0))
@@ -296,10 +298,11 @@ class PoolManager:
     def _start(self, definition: PoolDefinition) -> None:
         handle = self._handle(definition.name)
         handle.create(0)
-        if backend_for(definition.type).permissions_apply_live and definition.target_path:
+        wanted = (definition.target_mode, definition.target_owner, definition.target_group)
+        if backend_for(definition.type).permissions_apply_live and definition.target_path and any(
+                value is not None for value in wanted):
             # A freshly mounted filesystem brings its own root permissions: give it the pool's.
-            self._node.set_permissions(definition.target_path, definition.target_mode, definition.target_owner,
-                                       definition.target_group)
+            self._node.set_permissions(definition.target_path, *wanted)
             handle.refresh(0)
 
     def _volume_names(self, pool_name: str) -> t.List[str]:
