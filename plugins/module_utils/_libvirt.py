@@ -38,8 +38,7 @@ def _hint_for(error_code: int) -> str:
                                     "the uri option names it",
         libvirt.VIR_ERR_AUTH_FAILED: "the connection was refused: run the task as root (become: true) or use "
                                      "a URI the remote user may open",
-        libvirt.VIR_ERR_NO_SECRET: "define the libvirt secret first (limiquantix.storage.lq_ceph_secret) or fix "
-                                   "the secret's uuid/usage",
+        libvirt.VIR_ERR_NO_SECRET: "define the libvirt secret first, or fix the secret's uuid/usage in auth",
         libvirt.VIR_ERR_NO_SUPPORT: "the node's libvirt lacks this storage driver: install its package (e.g. "
                                     "libvirt-daemon-driver-storage-rbd) and restart libvirtd",
         libvirt.VIR_ERR_XML_ERROR: "fix the pool definition",

@@ -177,8 +177,8 @@ options:
   auth:
     description:
       - Authentication of an C(iscsi)/C(iscsi-direct) pool (CHAP) or an C(rbd) pool (cephx).
-      - The secret value lives in a libvirt secret (see M(limiquantix.storage.lq_ceph_secret)); the pool refers
-        to it by UUID or usage, so no secret value is ever part of a pool definition.
+      - The secret value lives in a libvirt secret; the pool refers to it by UUID or usage, so no secret value is
+        ever part of a pool definition.
     type: dict
     suboptions:
       username:
