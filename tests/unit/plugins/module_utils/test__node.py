@@ -137,3 +137,21 @@ def test_volume_group_exists(rc, exists):
 def test_volume_group_without_lvm():
     with pytest.raises(LqError, match="the node has no vgs command: install the lvm2 package"):
         node_with(FakeCommands(binaries=("blkid",))).volume_group_exists("vg_vms")
+
+
+def test_permission_drift_and_set_permissions(tmp_path):
+    directory = tmp_path / "pool"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    uid, gid = directory.stat().st_uid, directory.stat().st_gid
+    assert Node.permission_drift(str(directory), "0755", uid, gid) is None
+    assert Node.permission_drift(str(directory), None, None, None) is None
+    assert Node.permission_drift(str(directory), "0711", None, None) == "mode 0755 -> 0711"
+    assert Node.permission_drift(str(directory), "0711", uid + 1, None) == "mode 0755 -> 0711, owner %d -> %d" % (
+        uid, uid + 1)
+    Node.set_permissions(str(directory), "0711", None, None)
+    assert Node.permission_drift(str(directory), "0711", uid, gid) is None
+
+
+def test_permission_drift_of_a_missing_directory_is_for_the_build_to_handle(tmp_path):
+    assert Node.permission_drift(str(tmp_path / "missing"), "0711", None, None) is None

@@ -438,3 +438,11 @@ def test_from_xml_errors(text, message):
 
 def test_pool_xml_error_is_a_value_error():
     assert issubclass(PoolXmlError, ValueError)
+
+
+def test_to_xml_names_the_uuid_of_a_pool_being_redefined():
+    definition = PoolDefinition(name="images", type="dir", target_path="/srv/images")
+    uuid = "0d3b6e26-5a3c-4e0f-8a7e-4f1f6a1e2c11"
+    assert "<uuid>%s</uuid>" % uuid in to_xml(definition, uuid)
+    assert "<uuid>" not in to_xml(definition)
+    assert from_xml(to_xml(definition, uuid)) == definition

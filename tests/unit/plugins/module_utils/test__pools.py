@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import BACKENDS
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_requests import LIFECYCLE_DEFAULTS, PoolRequest
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import Host, PoolDefinition, to_xml
 from ansible_collections.limiquantix.storage.plugins.module_utils._pools import (
@@ -18,6 +19,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pools import 
     PoolPlan,
     PoolSnapshot,
     _lifecycle_view,
+    _needs_restart,
     pool_status,
     predicted_status,
 )
@@ -164,3 +166,17 @@ def test_desired_definition_cannot_change_the_type():
     req = request(pool_type="fs", options={"target": "/srv/images", "device": "/dev/vdb"})
     with pytest.raises(LqError, match="pool images is of type dir, not fs: a pool's type cannot change"):
         desired_definition(req, snapshot())
+
+
+@pytest.mark.parametrize("pool_type", ["dir", "fs", "netfs"])
+def test_a_permission_change_needs_no_restart_where_permissions_are_the_directorys(pool_type):
+    running = PoolDefinition(name="p", type=pool_type, target_path="/srv/p", target_mode="0755", target_owner=0)
+    desired = dataclasses.replace(running, target_mode="0711", target_owner=107)
+    assert not _needs_restart(running, desired, BACKENDS[pool_type])
+    assert _needs_restart(running, dataclasses.replace(desired, target_path="/srv/q"), BACKENDS[pool_type])
+
+
+def test_a_logical_pool_restarts_for_any_change():
+    running = PoolDefinition(name="vg", type="logical", source_name="vg", target_path="/dev/vg")
+    assert _needs_restart(running, dataclasses.replace(running, target_mode="0700"), BACKENDS["logical"])
+    assert not _needs_restart(running, running, BACKENDS["logical"])
