@@ -15,7 +15,12 @@ import dataclasses
 import re
 import typing as t
 
-from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._requests import (
+    duplicates,
+    entries,
+    fail_on,
+    labelled,
+)
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import BACKENDS, backend_for
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import DEFINITION_OPTIONS
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._netfs import NFS_VERSIONS
@@ -153,22 +158,14 @@ def _xml_definition(entry: t.Mapping[str, t.Any]) -> t.Tuple[t.Optional[PoolDefi
 
 def pool_requests(params: t.Mapping[str, t.Any]) -> t.List[PoolRequest]:
     """Every pool the task describes, or an error listing every problem (before anything changes)."""
-    if params.get("pools") is not None:
-        entries = [dict({k: v for k, v in params.items() if k in LIFECYCLE_DEFAULTS},
-                        **{k: v for k, v in entry.items() if v is not None}) for entry in params["pools"]]
-        labels = ["pools[%d] (%s)" % (index, entry.get("name")) for index, entry in enumerate(entries)]
-    else:
-        entries = [dict(params)]
-        labels = [""]
-
     requests, problems = [], []
-    for label, entry in zip(labels, entries):
+    for label, entry in entries(params, "pools", LIFECYCLE_DEFAULTS):
         xml_definition = None
         entry_problems = _entry_problems(entry)
         if entry.get("xml") is not None and not entry_problems:
             xml_definition, entry_problems = _xml_definition(entry)
         if entry_problems:
-            problems.extend("%s: %s" % (label, problem) if label else problem for problem in entry_problems)
+            problems.extend(labelled(label, entry_problems))
             continue
         requests.append(PoolRequest(
             name=xml_definition.name if xml_definition else entry["name"],
@@ -179,10 +176,6 @@ def pool_requests(params: t.Mapping[str, t.Any]) -> t.List[PoolRequest]:
             options={option: entry[option] for option in DEFINITION_OPTIONS if entry.get(option) is not None},
             xml_definition=xml_definition,
         ))
-    names = [request.name for request in requests]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        problems.append("pools: each pool may appear once, but %s appear more than once" % ", ".join(duplicates))
-    if problems:
-        raise LqError("invalid pool options: " + "; ".join(problems), problems=problems)
+    problems.extend(duplicates("pools", "pool", [request.name for request in requests]))
+    fail_on("pool", problems)
     return requests
