@@ -39,23 +39,26 @@ def disk_sources(domain_xml: str) -> t.List[DiskSource]:
 
 @dataclasses.dataclass(frozen=True)
 class StorageRef:
-    """A pool's storage as a domain could refer to it."""
+    """A pool's storage (or, with ``volume_name``, one volume of it) as a domain could refer to it."""
 
     pool_name: str
     target_path: t.Optional[str] = None
     volume_paths: t.FrozenSet[str] = frozenset()
     rbd_pool: t.Optional[str] = None
+    volume_name: t.Optional[str] = None
 
     def used_by(self, source: DiskSource) -> bool:
-        if source.pool == self.pool_name:
+        if source.pool == self.pool_name and self.volume_name in (None, source.volume):
             return True
         if source.path:
             if source.path in self.volume_paths:
                 return True
             if self.target_path and self.target_path != "/" and source.path.startswith(self.target_path + "/"):
                 return True
-        if self.rbd_pool and source.protocol == "rbd" and (source.network_name or "").startswith(self.rbd_pool + "/"):
-            return True
+        if self.rbd_pool and source.protocol == "rbd" and source.network_name:
+            if self.volume_name is not None:
+                return source.network_name == "%s/%s" % (self.rbd_pool, self.volume_name)
+            return source.network_name.startswith(self.rbd_pool + "/")
         return False
 
 

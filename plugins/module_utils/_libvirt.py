@@ -11,6 +11,7 @@ import typing as t
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 
 try:
@@ -71,3 +72,18 @@ def connect(uri: str) -> "libvirt.virConnect":
     except libvirt.libvirtError as error:
         raise LqError("cannot connect to libvirt at %r: %s (check that libvirtd (or virtqemud/virtstoraged) runs "
                       "on the node and that the uri option is right)" % (uri, error.get_error_message()))
+
+
+def domain_definitions(conn: "libvirt.virConnect", running_only: bool) -> t.List[t.Tuple[str, bool, str]]:
+    """(name, running, XML) of every domain, or of the running ones."""
+    with libvirt_errors("listing domains"):
+        flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE if running_only else 0
+        return [(domain.name(), bool(domain.isActive()), domain.XMLDesc(0)) for domain in conn.listAllDomains(flags)]
+
+
+def add_step(plan: Plan, description: str, run: t.Callable[[], t.Any]) -> None:
+    """Plan a step whose libvirt errors are reported as failures of that step."""
+    def guarded() -> None:
+        with libvirt_errors(description):
+            run()
+    plan.add(description, guarded)

@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
+import grp
+import hashlib
+import json
 import os
+import pwd
 import stat
 import typing as t
 
@@ -33,6 +37,22 @@ def describe_signature(signatures: t.Mapping[str, str]) -> str:
     else:
         found = ", ".join("%s=%s" % item for item in sorted(signatures.items()))
     return "existing data (%s)" % found
+
+
+def mode_text(mode: t.Union[int, str]) -> str:
+    """YAML reads an unquoted 0755 as the integer 493; both spellings mean the same mode."""
+    return "%04o" % mode if isinstance(mode, int) else str(mode)
+
+
+def numeric_id(value: t.Union[int, str], option: str) -> int:
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    try:
+        return (pwd.getpwnam(text).pw_uid if option == "owner" else grp.getgrnam(text).gr_gid)
+    except KeyError:
+        raise LqError("%s: no %s named %r on the node; give an existing name or a numeric id"
+                      % (option, "user" if option == "owner" else "group", text))
 
 
 class Node:
@@ -90,3 +110,26 @@ class Node:
     def volume_group_exists(self, name: str) -> bool:
         rc, _out, _err = self._run_command([self._binary("vgs", "lvm2"), "--noheadings", "-o", "vg_name", "--", name])
         return rc == 0
+
+    def image_info(self, path: str) -> t.Tuple[str, int]:
+        """(format, virtual size) of a disk image, as qemu-img detects them."""
+        rc, out, err = self._run_command([self._binary("qemu-img", "qemu-utils"), "info", "--output=json", "--", path])
+        if rc != 0:
+            raise LqError("cannot read the image %s with qemu-img: %s" % (path, err.strip()))
+        info = json.loads(out)
+        return info["format"], int(info["virtual-size"])
+
+    @staticmethod
+    def sha256(path: str, limit: t.Optional[int] = None) -> str:
+        """SHA-256 of a file's first ``limit`` bytes (all of it when None), read in chunks."""
+        digest = hashlib.sha256()
+        remaining = limit
+        with open(path, "rb") as stream:
+            while remaining is None or remaining > 0:
+                chunk = stream.read(1024 * 1024 if remaining is None else min(1024 * 1024, remaining))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                if remaining is not None:
+                    remaining -= len(chunk)
+        return digest.hexdigest()

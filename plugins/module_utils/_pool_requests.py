@@ -139,7 +139,7 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
     backend = backend_for(entry["type"])
     if entry["state"] == "present":
         problems.extend(backend.validate(entry))
-    if entry["delete_data"] and not backend.volumes_deletable:
+    if entry["delete_data"] and not backend.manages_volumes:
         problems.append("delete_data does not apply to pool type %s: its LUNs belong to the iSCSI target"
                         % entry["type"])
     return problems

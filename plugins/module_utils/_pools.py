@@ -16,7 +16,12 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._domains impor
     domains_using,
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
-from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import libvirt, libvirt_errors
+from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import (
+    add_step,
+    domain_definitions,
+    libvirt,
+    libvirt_errors,
+)
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import backend_for
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import PoolBackend
@@ -51,14 +56,6 @@ class PoolSnapshot:
     @property
     def active(self) -> bool:
         return self.state != "inactive"
-
-
-def _add(plan: Plan, description: str, run: t.Callable[[], t.Any]) -> None:
-    """Plan a step whose libvirt errors are reported as failures of that step."""
-    def guarded() -> None:
-        with libvirt_errors(description):
-            run()
-    plan.add(description, guarded)
 
 
 def _needs_restart(running: PoolDefinition, desired: PoolDefinition, backend: PoolBackend) -> bool:
@@ -135,11 +132,7 @@ class PoolManager:
                           rbd_pool=definition.source_name if definition.type == "rbd" else None)
 
     def _domain_uses(self, snapshot: PoolSnapshot, running_only: bool) -> t.List[DomainUse]:
-        with libvirt_errors("listing domains"):
-            flags = libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE if running_only else 0
-            domains = [(domain.name(), bool(domain.isActive()), domain.XMLDesc(0))
-                       for domain in self._conn.listAllDomains(flags)]
-        return domains_using(domains, self._storage_ref(snapshot))
+        return domains_using(domain_definitions(self._conn, running_only), self._storage_ref(snapshot))
 
     # -- planning -----------------------------------------------------------------------------------
 
@@ -190,7 +183,7 @@ class PoolManager:
         if current is None or redefined or not current.persistent:
             verb = "define" if current is None else "redefine"
             uuid = current.uuid if current is not None else None
-            _add(plan, "%s pool %s" % (verb, name), lambda: self._define(desired, uuid))
+            add_step(plan, "%s pool %s" % (verb, name), lambda: self._define(desired, uuid))
 
         backend = backend_for(desired.type)
         needs_start = request.started and (current is None or not current.active)
@@ -204,19 +197,19 @@ class PoolManager:
                 pool_plan.restart_required = not needs_start
         if not request.started and current is not None and current.active:
             self._refuse_if_running_domains(request, current, "stop")
-            _add(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
+            add_step(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
 
         if needs_start:
             step = backend.build_step(desired, self._node, request.overwrite) if request.build else None
             if step is not None:
-                _add(plan, "build pool %s: %s" % (name, step.description),
-                     lambda: self._handle(name).build(step.flags))
-            _add(plan, "start pool %s" % name, lambda: self._start(desired))
+                add_step(plan, "build pool %s: %s" % (name, step.description),
+                         lambda: self._handle(name).build(step.flags))
+            add_step(plan, "start pool %s" % name, lambda: self._start(desired))
 
         # A new pool starts without autostart, so only enabling it is a step.
         if (current.autostart if current is not None else False) != request.autostart:
-            _add(plan, "%s autostart of pool %s" % ("enable" if request.autostart else "disable", name),
-                 lambda: self._handle(name).setAutostart(1 if request.autostart else 0))
+            add_step(plan, "%s autostart of pool %s" % ("enable" if request.autostart else "disable", name),
+                     lambda: self._handle(name).setAutostart(1 if request.autostart else 0))
 
     def _plan_live_permissions(self, plan: Plan, desired: PoolDefinition) -> None:
         path = desired.target_path or ""
@@ -226,7 +219,7 @@ class PoolManager:
                 self._node.set_permissions(path, desired.target_mode, desired.target_owner, desired.target_group)
                 # libvirt reads the permissions back from the directory when it refreshes the pool.
                 self._handle(desired.name).refresh(0)
-            _add(plan, "set %s of %s" % (drift, path), set_permissions)
+            add_step(plan, "set %s of %s" % (drift, path), set_permissions)
 
     def _plan_restart(self, plan: Plan, request: PoolRequest, current: PoolSnapshot) -> bool:
         """Restart an active pool whose definition changed, if that is safe or allowed; True if planned."""
@@ -242,8 +235,8 @@ class PoolManager:
                                  "which was not done because %s; set restart: always (or force: true) to restart "
                                  "it" % (request.name, reason))
             return False
-        _add(plan, "stop pool %s to apply its new definition" % request.name,
-             lambda: self._handle(request.name).destroy())
+        add_step(plan, "stop pool %s to apply its new definition" % request.name,
+                 lambda: self._handle(request.name).destroy())
         return True
 
     def _refuse_if_running_domains(self, request: PoolRequest, current: PoolSnapshot, verb: str) -> None:
@@ -267,27 +260,27 @@ class PoolManager:
                 raise LqError("refusing to remove pool %s: domains use its volumes: %s. Detach the disks or remove "
                               "the domains first, or set force: true" % (name, describe_uses(uses)))
         backend = backend_for(current.definition.type)
-        if request.delete_data and not backend.volumes_deletable:
+        if request.delete_data and not backend.manages_volumes:
             raise LqError("delete_data does not apply to pool %s of type %s: its LUNs belong to the iSCSI target"
                           % (name, current.definition.type))
         active = current.active
         if request.delete_data:
             if not active:
-                _add(plan, "start pool %s to delete its volumes" % name, lambda: self._handle(name).create(0))
-                _add(plan, "delete every volume of pool %s" % name, lambda: self._delete_volumes(name, None))
+                add_step(plan, "start pool %s to delete its volumes" % name, lambda: self._handle(name).create(0))
+                add_step(plan, "delete every volume of pool %s" % name, lambda: self._delete_volumes(name, None))
             else:
                 volume_names = self._volume_names(name)
                 for volume_name in volume_names:
-                    _add(plan, "delete volume %s of pool %s" % (volume_name, name),
-                         lambda volume_name=volume_name: self._delete_volumes(name, [volume_name]))
+                    add_step(plan, "delete volume %s of pool %s" % (volume_name, name),
+                             lambda volume_name=volume_name: self._delete_volumes(name, [volume_name]))
             active = True
         if active:
-            _add(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
+            add_step(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
         if request.delete_data and backend.storage_deletable:
-            _add(plan, "delete the storage of pool %s (%s)" % (name, current.definition.target_path or name),
-                 lambda: self._handle(name).delete(0))
-        _add(plan, "undefine pool %s (its data is %s)" % (name, "deleted" if request.delete_data else "kept"),
-             lambda: self._handle(name).undefine())
+            add_step(plan, "delete the storage of pool %s (%s)" % (name, current.definition.target_path or name),
+                     lambda: self._handle(name).delete(0))
+        add_step(plan, "undefine pool %s (its data is %s)" % (name, "deleted" if request.delete_data else "kept"),
+                 lambda: self._handle(name).undefine())
         return plan
 
     # -- actions ------------------------------------------------------------------------------------

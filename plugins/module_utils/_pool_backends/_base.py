@@ -12,13 +12,11 @@ node through :class:`~._node.Node`.
 from __future__ import annotations
 
 import dataclasses
-import grp
-import pwd
 import re
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
-from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node, describe_signature
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node, describe_signature, mode_text, numeric_id
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import Auth, Host, PoolDefinition
 
 # virStoragePoolBuildFlags, kept here so this module imports without the libvirt bindings.
@@ -64,22 +62,6 @@ def format_monitor(host: Host) -> str:
     return name if host.port is None else "%s:%d" % (name, host.port)
 
 
-def mode_text(mode: t.Union[int, str]) -> str:
-    """YAML reads an unquoted 0755 as the integer 493; both spellings mean the same mode."""
-    return "%04o" % mode if isinstance(mode, int) else str(mode)
-
-
-def _numeric_id(value: t.Union[int, str], option: str) -> int:
-    text = str(value)
-    if text.isdigit():
-        return int(text)
-    try:
-        return (pwd.getpwnam(text).pw_uid if option == "owner" else grp.getgrnam(text).gr_gid)
-    except KeyError:
-        raise LqError("%s: no %s named %r on the node; give an existing name or a numeric id"
-                      % (option, "user" if option == "owner" else "group", text))
-
-
 class PoolBackend:
     pool_type: t.ClassVar[str]
     required_options: t.ClassVar[t.Tuple[str, ...]] = ()
@@ -92,10 +74,13 @@ class PoolBackend:
     permissions_apply_live: t.ClassVar[bool] = True
     # Whether every path under the target belongs to this pool (not so for /dev/disk/by-path).
     owns_target_path: t.ClassVar[bool] = True
-    # What delete_data can remove for this type: its volumes, and the pool's own storage (directory,
-    # mount point, volume group) once the volumes are gone.
-    volumes_deletable: t.ClassVar[bool] = True
+    # Whether volumes are created and deleted through the pool (iSCSI LUNs belong to the target), and what
+    # delete_data can remove: the volumes, then the pool's own storage (directory, mount point, volume group).
+    manages_volumes: t.ClassVar[bool] = True
     storage_deletable: t.ClassVar[bool] = True
+    # Volume formats the pool type can hold, and the unit its volume sizes are rounded up to.
+    volume_formats: t.ClassVar[t.Tuple[str, ...]] = ("raw",)
+    size_granularity: t.ClassVar[int] = 1
 
     @property
     def options(self) -> t.Tuple[str, ...]:
@@ -167,7 +152,7 @@ class PoolBackend:
             fields["target_mode"] = mode_text(given["mode"])
         for option, field in (("owner", "target_owner"), ("group", "target_group")):
             if option in given:
-                fields[field] = _numeric_id(given[option], option)
+                fields[field] = numeric_id(given[option], option)
         for option in ("device", "iqn"):
             if option in given:
                 fields["devices"] = (given[option],)

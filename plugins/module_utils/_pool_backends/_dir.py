@@ -18,6 +18,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml impo
 
 class DirBackend(PoolBackend):
     pool_type = "dir"
+    volume_formats = ("raw", "qcow2")
     required_options = ("target",)
     optional_options = ("mode", "owner", "group")
 

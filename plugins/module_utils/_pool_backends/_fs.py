@@ -23,6 +23,7 @@ FILESYSTEMS = ("auto", "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "ufs", "i
 
 class FsBackend(PoolBackend):
     pool_type = "fs"
+    volume_formats = ("raw", "qcow2")
     required_options = ("target", "device")
     optional_options = ("filesystem", "mount_options", "mode", "owner", "group")
 

@@ -17,7 +17,7 @@ class IscsiBackend(PoolBackend):
     optional_options = ("port", "initiator_iqn", "auth", "target")
     auth_type = "chap"
     owns_target_path = False
-    volumes_deletable = False
+    manages_volumes = False
     storage_deletable = False
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:

@@ -14,5 +14,5 @@ class IscsiDirectBackend(PoolBackend):
     required_options = ("host", "iqn", "initiator_iqn")
     optional_options = ("port", "auth")
     auth_type = "chap"
-    volumes_deletable = False
+    manages_volumes = False
     storage_deletable = False

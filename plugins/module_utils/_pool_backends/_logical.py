@@ -21,6 +21,8 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml impo
 class LogicalBackend(PoolBackend):
     pool_type = "logical"
     permissions_apply_live = False
+    # LVM allocates whole extents (4 MiB by default): a logical volume is rounded up to them.
+    size_granularity = 4 * 1024 * 1024
     optional_options = ("volume_group", "devices", "target")
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:

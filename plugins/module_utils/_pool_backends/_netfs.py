@@ -16,6 +16,7 @@ NFS_VERSIONS = ("3", "4", "4.0", "4.1", "4.2")
 
 class NetfsBackend(PoolBackend):
     pool_type = "netfs"
+    volume_formats = ("raw", "qcow2")
     required_options = ("target", "host", "export")
     optional_options = ("filesystem", "nfs_version", "mount_options", "mode", "owner", "group")
 

@@ -1,0 +1,364 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading volumes from libvirt and planning how to converge them."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import typing as t
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, apply, summarize, warnings_of
+from ansible_collections.limiquantix.storage.plugins.module_utils._disk_xml import DISK_KINDS, disk, disk_xml
+from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
+    StorageRef,
+    describe_uses,
+    domains_using,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import (
+    add_step,
+    domain_definitions,
+    libvirt,
+    libvirt_errors,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node, numeric_id
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import backend_for
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import from_xml as pool_from_xml
+from ansible_collections.limiquantix.storage.plugins.module_utils._units import format_size
+from ansible_collections.limiquantix.storage.plugins.module_utils._volume_requests import VolumeRequest
+from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml import VolumeDefinition, from_xml, to_xml
+
+# virStorageVolCreateFlags / virStorageVolResizeFlags, kept here so the planning imports without libvirt.
+_CREATE_PREALLOC_METADATA = 1
+_RESIZE_SHRINK = 4
+
+
+def _view(volume: VolumeDefinition) -> dict:
+    """What --diff shows for a volume (no contents, no secrets)."""
+    return {key: value for key, value in (
+        ("capacity", volume.capacity), ("format", volume.format), ("mode", volume.mode), ("owner", volume.owner),
+        ("group", volume.group), ("backing_store", volume.backing_path)) if value is not None}
+
+
+@dataclasses.dataclass
+class VolumePlan:
+    request: VolumeRequest
+    pool: PoolDefinition
+    current: t.Optional[VolumeDefinition]
+    desired: t.Optional[VolumeDefinition]  # None when the volume is to be absent
+    plan: Plan
+    transfer: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
+
+
+class VolumeManager:
+    def __init__(self, conn: "libvirt.virConnect", node: Node) -> None:
+        self._conn = conn
+        self._node = node
+        self._pools: t.Dict[str, t.Tuple["libvirt.virStoragePool", PoolDefinition]] = {}
+        # pool/volume of the volumes that earlier plans of this task delete.
+        self._deleted: t.Set[str] = set()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def pool(self, name: str) -> t.Tuple["libvirt.virStoragePool", PoolDefinition]:
+        """The running pool ``name`` and its definition, refreshed once per task."""
+        if name not in self._pools:
+            with libvirt_errors("reading pool %s" % name):
+                try:
+                    handle = self._conn.storagePoolLookupByName(name)
+                except libvirt.libvirtError as error:
+                    if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+                        raise LqError("pool %s does not exist: define it first (limiquantix.storage.lq_storage_pool) "
+                                      "or fix the pool option" % name)
+                    raise
+                if not handle.isActive():
+                    raise LqError("pool %s is not running, so its volumes cannot be read or changed: start it "
+                                  "(lq_storage_pool with started: true)" % name)
+                handle.refresh(0)
+                self._pools[name] = (handle, pool_from_xml(handle.XMLDesc(0)))
+        return self._pools[name]
+
+    def volume(self, pool_name: str, name: str) -> t.Optional[VolumeDefinition]:
+        handle, _definition = self.pool(pool_name)
+        with libvirt_errors("reading volume %s/%s" % (pool_name, name)):
+            try:
+                return from_xml(handle.storageVolLookupByName(name).XMLDesc(0))
+            except libvirt.libvirtError as error:
+                if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_VOL:
+                    return None
+                raise
+
+    def volumes(self, pool_name: str) -> t.List[VolumeDefinition]:
+        handle, _definition = self.pool(pool_name)
+        with libvirt_errors("listing the volumes of pool %s" % pool_name):
+            return sorted((from_xml(volume.XMLDesc(0)) for volume in handle.listAllVolumes(0)),
+                          key=lambda volume: volume.name)
+
+    def _backed_by(self, volume: VolumeDefinition) -> t.List[str]:
+        """pool/volume of every volume, in any running pool, whose backing file is ``volume``."""
+        with libvirt_errors("listing storage pools"):
+            pool_names = [handle.name() for handle in self._conn.listAllStoragePools(
+                libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)]
+        dependents = ["%s/%s" % (pool_name, other.name) for pool_name in sorted(pool_names)
+                      for other in self.volumes(pool_name) if volume.path and other.backing_path == volume.path]
+        return [dependent for dependent in dependents if dependent not in self._deleted]
+
+    def _volume_handle(self, pool_name: str, name: str) -> "libvirt.virStorageVol":
+        return self.pool(pool_name)[0].storageVolLookupByName(name)
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def plan(self, request: VolumeRequest) -> VolumePlan:
+        _handle, pool = self.pool(request.pool)
+        current = self.volume(request.pool, request.name)
+        label = "%s/%s" % (request.pool, request.name)
+        backend = backend_for(pool.type)
+        if request.state == "absent":
+            volume_plan = VolumePlan(request, pool, current, None,
+                                     Plan("volume", label, before=_view(current) if current else None, after=None))
+            self._plan_absent(volume_plan)
+            return volume_plan
+        if not backend.manages_volumes:
+            if current is None:
+                raise LqError("volume %s does not exist, and the volumes of %s pools (LUNs) belong to the target: "
+                              "lq_volume cannot create them" % (label, pool.type))
+        if request.format is not None and request.format not in backend.volume_formats:
+            raise LqError("format %s is not one a %s pool holds (%s): change format or use another pool"
+                          % (request.format, pool.type, ", ".join(backend.volume_formats)))
+        if current is None:
+            desired, volume_plan = self._plan_create(request, pool, label)
+        else:
+            desired, volume_plan = self._plan_update(request, pool, current, label)
+        volume_plan.desired = desired
+        volume_plan.plan.after = _view(desired)
+        return volume_plan
+
+    def _permissions(self, request: VolumeRequest, pool: PoolDefinition) -> t.Dict[str, t.Any]:
+        if DISK_KINDS[pool.type] != "file":
+            wanted = [option for option in ("mode", "owner", "group") if getattr(request, option) is not None]
+            if wanted:
+                raise LqError("%s apply to volumes of file-based pools (dir, fs, netfs), not to pool %s of type %s"
+                              % ("/".join(wanted), pool.name, pool.type))
+            return {}
+        return {"mode": request.mode,
+                "owner": numeric_id(request.owner, "owner") if request.owner is not None else None,
+                "group": numeric_id(request.group, "group") if request.group is not None else None}
+
+    def _plan_create(self, request: VolumeRequest, pool: PoolDefinition,
+                     label: str) -> t.Tuple[VolumeDefinition, VolumePlan]:
+        permissions = self._permissions(request, pool)
+        volume_plan = VolumePlan(request, pool, None, None, Plan("volume", label, before=None, after=None))
+        plan = volume_plan.plan
+        if request.clone_name is not None:
+            source = self.volume(t.cast(str, request.clone_pool), request.clone_name)
+            source_label = "%s/%s" % (request.clone_pool, request.clone_name)
+            if source is None:
+                raise LqError("clone_from: volume %s does not exist" % source_label)
+            capacity = request.capacity or source.capacity
+            if capacity < source.capacity:
+                raise LqError("capacity %s is smaller than the clone source %s (%s): a clone cannot shrink"
+                              % (format_size(capacity), source_label, format_size(source.capacity)))
+            if request.copy_on_write:
+                if "qcow2" not in backend_for(pool.type).volume_formats:
+                    raise LqError("copy_on_write needs qcow2, which a %s pool cannot hold: clone without "
+                                  "copy_on_write (a full copy)" % pool.type)
+                desired = VolumeDefinition(name=request.name, capacity=capacity, format="qcow2",
+                                           backing_path=source.path, backing_format=source.format or "raw",
+                                           **permissions)
+                add_step(plan, "create volume %s as a copy-on-write clone of %s" % (label, source_label),
+                         lambda: self.pool(request.pool)[0].createXML(to_xml(desired), 0))
+            else:
+                desired = VolumeDefinition(name=request.name, capacity=capacity,
+                                           format=request.format or source.format, **permissions)
+                add_step(plan, "create volume %s as a full copy of %s" % (label, source_label),
+                         lambda: self.pool(request.pool)[0].createXMLFrom(
+                         to_xml(desired), self._volume_handle(t.cast(str, request.clone_pool), source.name), 0))
+            return desired, volume_plan
+
+        if request.upload_from is not None:
+            image_format, virtual_size = self._node.image_info(request.upload_from)
+            if request.format is not None and request.format != image_format:
+                raise LqError("upload_from: %s is a %s image, but format is %s; images are uploaded as they are: "
+                              "convert it first (qemu-img convert) or set format: %s"
+                              % (request.upload_from, image_format, request.format, image_format))
+            desired = VolumeDefinition(name=request.name, capacity=virtual_size, format=image_format, **permissions)
+            add_step(plan, "create volume %s for the image %s" % (label, request.upload_from),
+                     lambda: self.pool(request.pool)[0].createXML(to_xml(desired), 0))
+            self._plan_upload(volume_plan, label)
+            if request.capacity is not None and request.capacity > virtual_size:
+                desired = dataclasses.replace(desired, capacity=request.capacity)
+                add_step(plan, "grow volume %s to %s" % (label, format_size(request.capacity)),
+                         lambda: self._volume_handle(request.pool, request.name).resize(t.cast(int, request.capacity), 0))
+            return desired, volume_plan
+
+        if request.capacity is None:
+            raise LqError("capacity is required to create volume %s (or give clone_from or upload_from)" % label)
+        volume_format = request.format or ("qcow2" if "qcow2" in backend_for(pool.type).volume_formats else "raw")
+        if request.preallocation == "metadata" and volume_format != "qcow2":
+            raise LqError("preallocation: metadata applies to qcow2 volumes; use full or off for %s" % volume_format)
+        desired = VolumeDefinition(name=request.name, capacity=request.capacity, format=volume_format,
+                                   allocation=request.capacity if request.preallocation == "full" else 0,
+                                   **permissions)
+        flags = _CREATE_PREALLOC_METADATA if request.preallocation == "metadata" else 0
+        add_step(plan, "create volume %s (%s, %s)" % (label, volume_format, format_size(request.capacity)),
+                 lambda: self.pool(request.pool)[0].createXML(to_xml(desired), flags))
+        return desired, volume_plan
+
+    def _plan_update(self, request: VolumeRequest, pool: PoolDefinition, current: VolumeDefinition,
+                     label: str) -> t.Tuple[VolumeDefinition, VolumePlan]:
+        volume_plan = VolumePlan(request, pool, current, None,
+                                 Plan("volume", label, before=_view(current), after=None))
+        plan = volume_plan.plan
+        desired = current
+        if request.format is not None and current.format is not None and request.format != current.format:
+            raise LqError("volume %s is %s, not %s: formats are not converted in place. Delete and recreate it, or "
+                          "set format: %s" % (label, current.format, request.format, current.format))
+        if request.capacity is not None:
+            capacity = request.capacity
+            sizes = "from %s to %s" % (format_size(current.capacity), format_size(capacity))
+            # Backends round sizes up (LVM to whole extents): less than one unit smaller is what was asked.
+            shrinking = current.capacity - capacity >= backend_for(pool.type).size_granularity
+            if shrinking and not request.allow_shrink:
+                raise LqError("volume %s is %s; shrinking it to %s would destroy the data at its end. Set "
+                              "allow_shrink: true if that is intended"
+                              % (label, format_size(current.capacity), format_size(capacity)))
+            if capacity > current.capacity or shrinking:
+                desired = dataclasses.replace(desired, capacity=capacity)
+                flags = _RESIZE_SHRINK if shrinking else 0
+                add_step(plan, "%s volume %s %s" % ("shrink" if shrinking else "grow", label, sizes),
+                         lambda: self._volume_handle(request.pool, request.name).resize(capacity, flags))
+        permissions = self._permissions(request, pool)
+        if permissions and current.path:
+            drift = self._node.permission_drift(current.path, permissions["mode"], permissions["owner"],
+                                                permissions["group"])
+            if drift:
+                desired = dataclasses.replace(desired, **{k: v for k, v in permissions.items() if v is not None})
+                path = current.path
+                add_step(plan, "set %s of volume %s" % (drift, label),
+                         lambda: self._node.set_permissions(path, permissions["mode"], permissions["owner"],
+                                                            permissions["group"]))
+        if request.upload_from is not None and request.upload_compare == "checksum":
+            if not self._same_content(request.upload_from, current):
+                self._plan_upload(volume_plan, label)
+        return desired, volume_plan
+
+    def _same_content(self, image: str, volume: VolumeDefinition) -> bool:
+        if not volume.path or not os.path.exists(volume.path):
+            raise LqError("cannot compare volume %s with %s: its content is not a file or device on the node; set "
+                          "upload_compare: exists" % (volume.name, image))
+        size = os.path.getsize(image)
+        return self._node.sha256(image) == self._node.sha256(volume.path, size)
+
+    def _plan_upload(self, volume_plan: VolumePlan, label: str) -> None:
+        request = volume_plan.request
+        image = t.cast(str, request.upload_from)
+        size = os.path.getsize(image)
+
+        def upload() -> None:
+            started = time.monotonic()
+            stream = self._conn.newStream(0)
+            self._volume_handle(request.pool, request.name).upload(stream, 0, size, 0)
+            with open(image, "rb") as source:
+                stream.sendAll(lambda _stream, nbytes, handle: handle.read(nbytes), source)
+            stream.finish()
+            seconds = time.monotonic() - started
+            volume_plan.transfer = {"bytes": size, "seconds": round(seconds, 3),
+                                    "bytes_per_second": int(size / seconds) if seconds else size}
+
+        add_step(volume_plan.plan, "upload %s (%s) into volume %s" % (image, format_size(size), label), upload)
+
+    def _plan_absent(self, volume_plan: VolumePlan) -> None:
+        request, current, plan = volume_plan.request, volume_plan.current, volume_plan.plan
+        if current is None:
+            return
+        pool = volume_plan.pool
+        label = "%s/%s" % (request.pool, request.name)
+        if not backend_for(pool.type).manages_volumes:
+            raise LqError("volume %s is a LUN of an iSCSI target: lq_volume cannot delete it" % label)
+        if not request.force:
+            ref = StorageRef(pool_name=pool.name, volume_name=current.name,
+                             volume_paths=frozenset([current.path]) if current.path else frozenset(),
+                             rbd_pool=(pool.source_name or pool.name) if pool.type == "rbd" else None)
+            uses = domains_using(domain_definitions(self._conn, running_only=False), ref)
+            if uses:
+                raise LqError("refusing to delete volume %s: domains use it: %s. Detach it first, or set force: true"
+                              % (label, describe_uses(uses)))
+            dependents = self._backed_by(current)
+            if dependents:
+                raise LqError("refusing to delete volume %s: copy-on-write volumes are built on it: %s. Delete them "
+                              "first, or set force: true" % (label, ", ".join(dependents)))
+        if request.wipe is not None:
+            algorithm = getattr(libvirt, "VIR_STORAGE_VOL_WIPE_ALG_%s" % request.wipe.upper(), None)
+            add_step(plan, "wipe volume %s (%s)" % (label, request.wipe),
+                     lambda: self._volume_handle(request.pool, request.name).wipePattern(algorithm, 0))
+        add_step(plan, "delete volume %s" % label, lambda: self._volume_handle(request.pool, request.name).delete(0))
+        self._deleted.add(label)
+
+
+def volume_status(pool: PoolDefinition, volume: VolumeDefinition, disk_target: str = "vda",
+                  disk_bus: str = "virtio") -> dict:
+    """A volume as modules return it, with the <disk> that attaches it to a domain."""
+    element = disk(pool, volume, disk_target, disk_bus)
+    return {
+        "name": volume.name,
+        "pool": pool.name,
+        "state": "present",
+        "key": volume.key,
+        "path": volume.path,
+        "type": volume.type,
+        "format": volume.format,
+        "capacity": volume.capacity,
+        "allocation": volume.allocation,
+        "backing_store": ({"path": volume.backing_path, "format": volume.backing_format}
+                          if volume.backing_path else None),
+        "disk": element,
+        "disk_xml": disk_xml(element),
+    }
+
+
+def predicted_path(pool: PoolDefinition, name: str) -> t.Optional[str]:
+    """Where libvirt will put a new volume, for check mode; None where the pool type does not tell."""
+    if DISK_KINDS[pool.type] in ("file", "block") and pool.target_path and pool.type != "iscsi":
+        return "%s/%s" % (pool.target_path, name)
+    return None
+
+
+def _predicted_status(volume_plan: VolumePlan) -> dict:
+    request, desired, current = volume_plan.request, volume_plan.desired, volume_plan.current
+    if desired is None:
+        return {"name": request.name, "pool": request.pool, "state": "absent"}
+    path = current.path if current is not None else predicted_path(volume_plan.pool, request.name)
+    predicted = dataclasses.replace(desired, path=path, key=current.key if current else path,
+                                    type=current.type if current else None,
+                                    allocation=current.allocation if current else desired.allocation)
+    return volume_status(volume_plan.pool, predicted, request.disk_target, request.disk_bus)
+
+
+def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConnect", node: Node, check_mode: bool,
+                     diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
+    """Plan every volume, apply the plans unless in check mode; the result and warnings."""
+    manager = VolumeManager(conn, node)
+    volume_plans = [manager.plan(request) for request in requests]
+    plans = [volume_plan.plan for volume_plan in volume_plans]
+    apply(plans, check_mode)
+    statuses = []
+    for volume_plan in volume_plans:
+        request = volume_plan.request
+        if check_mode:
+            statuses.append(_predicted_status(volume_plan))
+            continue
+        volume = manager.volume(request.pool, request.name)
+        if volume is None:
+            statuses.append({"name": request.name, "pool": request.pool, "state": "absent"})
+            continue
+        status = volume_status(volume_plan.pool, volume, request.disk_target, request.disk_bus)
+        if volume_plan.transfer:
+            status["transfer"] = volume_plan.transfer
+        statuses.append(status)
+    result = summarize(plans, diff_mode)
+    result["volumes"] = statuses
+    return result, warnings_of(plans)

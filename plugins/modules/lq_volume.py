@@ -1,0 +1,360 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: lq_volume
+short_description: Converge libvirt storage volumes - create, clone, upload, resize, delete - one or many per task
+version_added: 0.1.0
+description:
+  - Creates empty volumes, clones volumes (copy-on-write on a qcow2 backing file, or a full copy, also across
+    pools), uploads disk images from a file on the node, grows volumes, corrects the mode, owner and group of
+    file-based volumes, wipes and deletes volumes.
+  - Returns, for every volume, the libvirt C(<disk>) element that attaches it to a domain, as the pool type
+    requires - a file, a block device, or a network disk (RBD with monitors and auth secret, iSCSI through libiscsi).
+  - Never loses data unless told. Shrinking needs O(allow_shrink=true); deleting a volume that a domain definition
+    uses (by path, by pool and volume, by RBD image) needs O(force=true); formats are never converted in place.
+  - The pool must exist and run (see M(limiquantix.storage.lq_storage_pool)).
+  - To converge many volumes with one module call, give them as a list in O(volumes); every other top-level option
+    is then a default for every item (for example O(pool)).
+author:
+  - LimiQuantix storage team (@limiquantix)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - limiquantix.storage.connection
+attributes:
+  check_mode:
+    support: full
+    details: Check mode reports exactly the actions a real run would take, in RV(actions).
+  diff_mode:
+    support: full
+    details: The diff shows capacity, format, permissions and backing store before and after; never contents.
+  platform:
+    platforms: posix
+  action_group:
+    membership: [limiquantix.storage.storage]
+options:
+  name:
+    description:
+      - Name of the volume in its pool. Letters, digits and the characters C(_.+:@-); no slashes.
+      - Required unless O(volumes) is given.
+    type: str
+  pool:
+    description:
+      - The pool that holds the volume. Required (at the top level or in every item of O(volumes)).
+    type: str
+  state:
+    description:
+      - Whether the volume exists.
+    type: str
+    choices: [present, absent]
+    default: present
+  capacity:
+    description:
+      - Size of the volume, in bytes or with a unit - V(10GiB), V(512MiB), V(10GB) (powers of 1000), V(10G) (powers
+        of 1024, as qemu-img reads it).
+      - Required to create an empty volume. For clones it defaults to the source's size, for uploads to the image's
+        virtual size; a larger value grows the volume after cloning or uploading.
+      - An existing volume smaller than this grows. One larger than this is an error unless O(allow_shrink=true).
+        Sizes the backend rounds up (LVM extents) are not a change.
+    type: raw
+  format:
+    description:
+      - Volume format. C(dir), C(fs) and C(netfs) pools hold V(raw) and V(qcow2) (the default there); the other
+        pool types hold V(raw) only.
+      - An existing volume in another format is an error, never converted.
+    type: str
+    choices: [raw, qcow2]
+  preallocation:
+    description:
+      - V(off) allocates on write (sparse), V(metadata) preallocates qcow2 metadata, V(full) allocates the whole
+        capacity. Applies when the volume is created.
+    type: str
+    choices: ['off', metadata, full]
+    default: 'off'
+  mode:
+    description: Permissions of a volume in a file-based pool, as an octal string such as C('0600').
+    type: raw
+  owner:
+    description: Owner of a volume in a file-based pool, a user name or numeric uid.
+    type: str
+  group:
+    description: Group of a volume in a file-based pool, a group name or numeric gid.
+    type: str
+  clone_from:
+    description:
+      - Create the volume as a clone of another volume. Applies only when the volume does not exist yet.
+    type: dict
+    suboptions:
+      pool:
+        description: Pool of the source volume. Defaults to O(pool).
+        type: str
+      name:
+        description: Name of the source volume.
+        type: str
+        required: true
+  copy_on_write:
+    description:
+      - With O(clone_from), create a qcow2 volume whose backing file is the source, instead of a full copy. The source
+        must then stay unchanged for as long as the clone exists.
+    type: bool
+    default: false
+  upload_from:
+    description:
+      - A disk image file on the node to upload into the volume, streamed through libvirt. Its format (raw, qcow2)
+        is detected with C(qemu-img info); the volume gets that format and the image's virtual size.
+      - Whether a rerun uploads again is decided by O(upload_compare). The result's RV(volume.transfer) tells how
+        many bytes went how fast.
+    type: path
+  upload_compare:
+    description:
+      - How a rerun decides whether an existing volume already holds the image. V(checksum) compares the SHA-256 of
+        the image file with that of the volume's first bytes (as many as the image has) and uploads again when they
+        differ; it reads both in full on every run. V(exists) never uploads into an existing volume.
+    type: str
+    choices: [checksum, exists]
+    default: checksum
+  allow_shrink:
+    description: Allow O(capacity) to shrink an existing volume, destroying the data beyond the new end.
+    type: bool
+    default: false
+  force:
+    description: Delete the volume even while domain definitions use it.
+    type: bool
+    default: false
+  wipe:
+    description:
+      - With O(state=absent), overwrite the volume's content with this libvirt wipe algorithm before deleting it.
+    type: str
+    choices: [zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim]
+  disk_target:
+    description: Target device name in the returned RV(volume.disk_xml).
+    type: str
+    default: vda
+  disk_bus:
+    description: Bus in the returned RV(volume.disk_xml).
+    type: str
+    default: virtio
+  volumes:
+    description:
+      - Many volumes in one call. Each item takes the options of a single volume; every top-level option except
+        O(name) is a default for the items.
+      - Every item is validated, and every plan made, before anything changes.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: See O(name).
+        type: str
+      pool:
+        description: See O(pool).
+        type: str
+      state:
+        description: See O(state).
+        type: str
+        choices: [present, absent]
+      capacity:
+        description: See O(capacity).
+        type: raw
+      format:
+        description: See O(format).
+        type: str
+        choices: [raw, qcow2]
+      preallocation:
+        description: See O(preallocation).
+        type: str
+        choices: ['off', metadata, full]
+      mode:
+        description: See O(mode).
+        type: raw
+      owner:
+        description: See O(owner).
+        type: str
+      group:
+        description: See O(group).
+        type: str
+      clone_from:
+        description: See O(clone_from).
+        type: dict
+        suboptions:
+          pool:
+            description: See O(clone_from.pool).
+            type: str
+          name:
+            description: See O(clone_from.name).
+            type: str
+            required: true
+      copy_on_write:
+        description: See O(copy_on_write).
+        type: bool
+      upload_from:
+        description: See O(upload_from).
+        type: path
+      upload_compare:
+        description: See O(upload_compare).
+        type: str
+        choices: [checksum, exists]
+      allow_shrink:
+        description: See O(allow_shrink).
+        type: bool
+      force:
+        description: See O(force).
+        type: bool
+      wipe:
+        description: See O(wipe).
+        type: str
+        choices: [zero, nnsa, dod, bsi, gutmann, schneier, pfitzner7, pfitzner33, random, trim]
+      disk_target:
+        description: See O(disk_target).
+        type: str
+      disk_bus:
+        description: See O(disk_bus).
+        type: str
+seealso:
+  - module: limiquantix.storage.lq_storage_pool
+  - name: libvirt storage volume XML format
+    description: What libvirt stores for a volume.
+    link: https://libvirt.org/formatstorage.html#storage-volume-xml
+"""
+
+EXAMPLES = r"""
+- name: An empty 20 GiB qcow2 volume
+  limiquantix.storage.lq_volume:
+    pool: images
+    name: vm1-root.qcow2
+    capacity: 20GiB
+  register: root_disk
+
+- name: Attach it to a domain with the returned disk XML
+  community.libvirt.virt:
+    command: attach_device
+    name: vm1
+    xml: "{{ root_disk.volume.disk_xml }}"
+
+- name: Upload a cloud image once (a rerun compares checksums)
+  limiquantix.storage.lq_volume:
+    pool: images
+    name: debian-12.qcow2
+    upload_from: /srv/images/debian-12-genericcloud-amd64.qcow2
+
+- name: Copy-on-write clones of the image, 20 GiB each, in one call
+  limiquantix.storage.lq_volume:
+    pool: images
+    capacity: 20GiB
+    clone_from: {name: debian-12.qcow2}
+    copy_on_write: true
+    volumes:
+      - name: vm1-root.qcow2
+      - name: vm2-root.qcow2
+
+- name: Delete a volume, overwriting it with zeros first
+  limiquantix.storage.lq_volume:
+    pool: images
+    name: old.qcow2
+    state: absent
+    wipe: zero
+"""
+
+RETURN = r"""
+volume:
+  description: The volume after the task (predicted in check mode). Only for the single-volume form.
+  returned: when O(volumes) is not given
+  type: dict
+  contains:
+    name:
+      description: Volume name.
+      type: str
+    pool:
+      description: Pool name.
+      type: str
+    state:
+      description: V(present) or V(absent).
+      type: str
+    key:
+      description: libvirt's key of the volume.
+      type: str
+    path:
+      description: Path of the volume on the node (for network volumes the pool/image name).
+      type: str
+      sample: /var/lib/limiquantix/images/vm1-root.qcow2
+    type:
+      description: libvirt's volume type (V(file), V(block), V(network)).
+      type: str
+    format:
+      description: Volume format.
+      type: str
+      sample: qcow2
+    capacity:
+      description: Capacity in bytes.
+      type: int
+    allocation:
+      description: Allocated bytes.
+      type: int
+    backing_store:
+      description: Backing file of a copy-on-write volume (C(path), C(format)), or null.
+      type: dict
+    disk:
+      description: The C(<disk>) element as data (C(type), C(device), C(driver), C(source), C(target), C(auth)).
+      type: dict
+    disk_xml:
+      description: The libvirt C(<disk>) element that attaches this volume to a domain.
+      type: str
+      sample: |-
+        <disk type="file" device="disk">
+          <driver name="qemu" type="qcow2" />
+          <source file="/var/lib/limiquantix/images/vm1-root.qcow2" />
+          <target dev="vda" bus="virtio" />
+        </disk>
+    transfer:
+      description: After an upload, how many C(bytes) took how many C(seconds) (C(bytes_per_second)).
+      type: dict
+      returned: when the task uploaded
+volumes:
+  description: Every volume of the task, in the order given, each as described for RV(volume).
+  returned: always
+  type: list
+  elements: dict
+actions:
+  description: What the task did (or, in check mode, would do), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ['create volume images/vm1-root.qcow2 (qcow2, 20.0 GiB)']
+"""
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
+from ansible_collections.limiquantix.storage.plugins.module_utils._volume_requests import (
+    VOLUME_MUTUALLY_EXCLUSIVE,
+    VOLUME_REQUIRED_ONE_OF,
+    volume_argument_spec,
+    volume_requests,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import converge_volumes
+
+
+def converge(module: LqModule) -> dict:
+    requests = volume_requests(module.params)
+    result, warnings = converge_volumes(requests, module.connect(), module.node(), module.ansible.check_mode,
+                                        module.ansible._diff)
+    module.warn(warnings)
+    if module.params["volumes"] is None:
+        result["volume"] = result["volumes"][0]
+    return result
+
+
+def main() -> None:
+    module = LqModule(
+        argument_spec=volume_argument_spec(),
+        mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE,
+        required_one_of=VOLUME_REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    module.run(converge)
+
+
+if __name__ == "__main__":
+    main()
