@@ -59,8 +59,10 @@ class VolumeManager:
         self._conn = conn
         self._node = node
         self._pools: t.Dict[str, t.Tuple["libvirt.virStoragePool", PoolDefinition]] = {}
-        # pool/volume of the volumes that earlier plans of this task delete.
+        # pool/volume of the volumes that earlier plans of this task delete, and of those they create (as they
+        # will be), so that one task can create a volume and clone it, or delete a clone and its base.
         self._deleted: t.Set[str] = set()
+        self._created: t.Dict[str, VolumeDefinition] = {}
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -131,6 +133,7 @@ class VolumeManager:
                           % (request.format, pool.type, ", ".join(backend.volume_formats)))
         if current is None:
             desired, volume_plan = self._plan_create(request, pool, label)
+            self._created[label] = dataclasses.replace(desired, path=predicted_path(pool, request.name))
         else:
             desired, volume_plan = self._plan_update(request, pool, current, label)
         volume_plan.desired = desired
@@ -154,9 +157,10 @@ class VolumeManager:
         volume_plan = VolumePlan(request, pool, None, None, Plan("volume", label, before=None, after=None))
         plan = volume_plan.plan
         if request.clone_name is not None:
-            source = self.volume(t.cast(str, request.clone_pool), request.clone_name)
             source_label = "%s/%s" % (request.clone_pool, request.clone_name)
-            if source is None:
+            source = (self.volume(t.cast(str, request.clone_pool), request.clone_name)
+                      or self._created.get(source_label))
+            if source is None or (request.copy_on_write and source.path is None):
                 raise LqError("clone_from: volume %s does not exist" % source_label)
             capacity = request.capacity or source.capacity
             if capacity < source.capacity:
