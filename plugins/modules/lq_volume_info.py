@@ -1,0 +1,198 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: lq_volume_info
+short_description: Report the libvirt storage volumes of a node, with their snapshots
+version_added: 0.1.0
+description:
+  - Lists the volumes of one pool, or of every running pool, with the same fields M(limiquantix.storage.lq_volume)
+    returns (path, format, capacity, allocation, backing store, the C(<disk>) element that attaches the volume) and
+    their snapshots.
+  - Snapshots are listed for qcow2 volumes of file-based pools (C(dir), C(fs), C(netfs)), read with
+    C(qemu-img info), also while a running domain uses the volume. Other volumes list none.
+  - Reads only; never changes anything. Pools are refreshed before they are read, as libvirt does on C(pool-refresh).
+author:
+  - LimiQuantix storage team (@limiquantix)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - limiquantix.storage.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: N/A
+  platform:
+    platforms: posix
+  action_group:
+    membership: [limiquantix.storage.storage]
+options:
+  pool:
+    description:
+      - Report the volumes of this pool only. It must exist and run.
+      - Every running pool when not given (pools that are not started have no volumes to read).
+    type: str
+  names:
+    description:
+      - Report only the volumes of these names.
+      - With O(pool), a name the pool does not hold is reported with RV(volumes[].state=absent). Without O(pool),
+        every running pool's volumes of these names are reported, and a name that no running pool holds is reported
+        with RV(volumes[].state=absent) and RV(volumes[].pool=null).
+    type: list
+    elements: str
+    aliases: [name]
+notes:
+  - Listing snapshots runs C(qemu-img) on the node (package C(qemu-utils) on Debian and Ubuntu) once per qcow2 volume
+    of a file-based pool.
+seealso:
+  - module: limiquantix.storage.lq_volume
+  - module: limiquantix.storage.lq_volume_snapshot
+  - module: limiquantix.storage.lq_storage_pool_info
+"""
+
+EXAMPLES = r"""
+- name: Every volume of every running pool
+  limiquantix.storage.lq_volume_info:
+  register: storage
+
+- name: Volumes that have snapshots
+  ansible.builtin.debug:
+    msg: "{{ storage.volumes | selectattr('snapshots') | map(attribute='path') | list }}"
+
+- name: Two volumes of the images pool
+  limiquantix.storage.lq_volume_info:
+    pool: images
+    names: [vm1-root.qcow2, vm2-root.qcow2]
+  register: roots
+
+- name: Attach the first one to a domain
+  community.libvirt.virt:
+    command: attach_device
+    name: vm1
+    xml: "{{ roots.volumes[0].disk_xml }}"
+"""
+
+RETURN = r"""
+volumes:
+  description: The volumes, ordered by pool, then name; names that no running pool holds come last.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Volume name.
+      type: str
+      sample: vm1-root.qcow2
+    pool:
+      description: Pool name; null for a name asked for that no running pool holds.
+      type: str
+      sample: images
+    state:
+      description: V(present), or V(absent) for a name asked for that does not exist.
+      type: str
+    key:
+      description: libvirt's key of the volume.
+      type: str
+    path:
+      description: Path of the volume on the node (for network volumes the pool/image name).
+      type: str
+      sample: /var/lib/limiquantix/images/vm1-root.qcow2
+    type:
+      description: libvirt's volume type (V(file), V(block), V(network)).
+      type: str
+    format:
+      description: Volume format.
+      type: str
+      sample: qcow2
+    capacity:
+      description: Capacity in bytes.
+      type: int
+    allocation:
+      description: Allocated bytes.
+      type: int
+    backing_store:
+      description: Backing file of a copy-on-write volume (C(path), C(format)), or null.
+      type: dict
+    disk:
+      description: The C(<disk>) element as data (C(type), C(device), C(driver), C(source), C(target), C(auth)).
+      type: dict
+    disk_xml:
+      description: The libvirt C(<disk>) element that attaches this volume to a domain (target C(vda), bus
+        C(virtio)).
+      type: str
+    snapshots:
+      description: The volume's snapshots in id order; empty for volumes without snapshot support.
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: The backend's id of the snapshot (for qcow2, qemu-img's numeric id).
+          type: str
+          sample: '1'
+        name:
+          description: Name of the snapshot.
+          type: str
+          sample: before-upgrade
+        date:
+          description: When the snapshot was taken, ISO 8601 in UTC.
+          type: str
+          sample: '2026-01-31T12:00:00Z'
+        vm_state_size:
+          description: Bytes of VM memory state the snapshot holds (0 for a disk-only snapshot).
+          type: int
+          sample: 0
+"""
+
+import typing as t
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
+from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
+    Commands,
+    running_pool_names,
+    volume_snapshots,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import VolumeManager, volume_status
+
+
+def report(module: LqModule) -> dict:
+    conn = module.connect()
+    manager = VolumeManager(conn, module.node())
+    commands = Commands(module.ansible.run_command, module.ansible.get_bin_path)
+    pool_option: t.Optional[str] = module.params["pool"]
+    names: t.Optional[t.List[str]] = module.params["names"]
+    pool_names = [pool_option] if pool_option is not None else running_pool_names(conn)
+    statuses = []
+    found = set()
+    for pool_name in pool_names:
+        _handle, pool = manager.pool(pool_name)
+        for volume in manager.volumes(pool_name):
+            if names is not None and volume.name not in names:
+                continue
+            found.add(volume.name)
+            status = volume_status(pool, volume)
+            status["snapshots"] = volume_snapshots(pool, volume, commands)
+            statuses.append(status)
+    for name in sorted(set(names or []) - found):
+        statuses.append({"name": name, "pool": pool_option, "state": "absent"})
+    statuses.sort(key=lambda status: (status["pool"] is None, status["pool"] or "", status["name"]))
+    return {"changed": False, "volumes": statuses}
+
+
+def main() -> None:
+    module = LqModule(
+        argument_spec=dict(
+            pool=dict(type="str"),
+            names=dict(type="list", elements="str", aliases=["name"]),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(report)
+
+
+if __name__ == "__main__":
+    main()
