@@ -123,6 +123,11 @@ class Commands:
         return self._run_command(argv)
 
 
+def image_options(path: str) -> str:
+    """``--image-opts`` for a qcow2 file: the format is named, never probed (commas in the path doubled)."""
+    return "driver=qcow2,file.driver=file,file.filename=%s" % path.replace(",", ",,")
+
+
 # -- backends --------------------------------------------------------------------------------------
 
 
@@ -160,8 +165,8 @@ class SnapshotBackend:
 class QcowInternalSnapshots(SnapshotBackend):
     """qcow2 internal snapshots of the volumes of file-based pools, with ``qemu-img snapshot``.
 
-    Deletes and reverts name the snapshot by its id, which qemu-img looks up before names, so a snapshot
-    whose name is another one's id is never taken for it.
+    Reverts name the snapshot by its id, which ``qemu-img snapshot -a`` looks up before names, so a snapshot
+    whose name is another one's id is never taken for it; ``-d`` looks up names only.
     """
 
     pool_types = ("dir", "fs", "netfs")
@@ -177,8 +182,7 @@ class QcowInternalSnapshots(SnapshotBackend):
         return None
 
     def _qemu_img(self, args: t.List[str], volume: VolumeDefinition, doing: str) -> str:
-        argv = [self._commands.binary("qemu-img", "qemu-utils")] + args + ["--", t.cast(str, volume.path)]
-        rc, out, err = self._commands.run(argv)
+        rc, out, err = self._commands.run([self._commands.binary("qemu-img", "qemu-utils")] + args)
         if rc != 0:
             message = (err or out).strip()
             if _LOCK_ERROR.search(message):
@@ -188,22 +192,28 @@ class QcowInternalSnapshots(SnapshotBackend):
             raise LqError("%s failed: qemu-img exited with %d: %s" % (doing, rc, message))
         return out
 
+    def _snapshot(self, operation: str, argument: str, volume: VolumeDefinition, doing: str) -> None:
+        # qemu-img snapshot takes no -f: the format is named in image options, so it is never probed.
+        self._qemu_img(["snapshot", "-q", operation, argument, "--image-opts", "--",
+                        image_options(t.cast(str, volume.path))], volume, doing)
+
     def snapshots(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.List[Snapshot]:
         # -U (force share): read the image even while a running domain holds its lock.
-        out = self._qemu_img(["info", "-U", "-f", "qcow2", "--output=json"], volume,
+        out = self._qemu_img(["info", "-U", "-f", "qcow2", "--output=json", "--", t.cast(str, volume.path)], volume,
                              "reading the snapshots of volume %s/%s" % (pool.name, volume.name))
         return parse_qemu_img_info(out, "volume %s/%s" % (pool.name, volume.name))
 
     def create(self, pool: PoolDefinition, volume: VolumeDefinition, name: str) -> None:
-        self._qemu_img(["snapshot", "-q", "-f", "qcow2", "-c", name], volume,
-                       "creating snapshot %s of volume %s/%s" % (name, pool.name, volume.name))
+        self._snapshot("-c", name, volume, "creating snapshot %s of volume %s/%s" % (name, pool.name, volume.name))
 
     def delete(self, pool: PoolDefinition, volume: VolumeDefinition, snapshot: Snapshot) -> None:
-        self._qemu_img(["snapshot", "-q", "-f", "qcow2", "-d", t.cast(str, snapshot.id)], volume,
+        # qemu-img snapshot -d looks the snapshot up by name only (and -a by id first): delete by name. Of several
+        # snapshots of that name it deletes the first, so deleting all of them takes as many deletes.
+        self._snapshot("-d", snapshot.name, volume,
                        "deleting snapshot %s of volume %s/%s" % (snapshot.name, pool.name, volume.name))
 
     def revert(self, pool: PoolDefinition, volume: VolumeDefinition, snapshot: Snapshot) -> None:
-        self._qemu_img(["snapshot", "-q", "-f", "qcow2", "-a", t.cast(str, snapshot.id)], volume,
+        self._snapshot("-a", t.cast(str, snapshot.id), volume,
                        "reverting volume %s/%s to snapshot %s" % (pool.name, volume.name, snapshot.name))
 
     def predict(self, existing: t.Sequence[Snapshot], name: str) -> Snapshot:
@@ -307,8 +317,8 @@ def plan_snapshot(request: SnapshotRequest, pool: PoolDefinition, volume: t.Opti
             raise LqError("volume %s has no snapshot named %s to revert to (its snapshots: %s)"
                           % (label, request.name, ", ".join(_names(before)) or "none"))
         if len(matching) > 1:
-            raise LqError("volume %s has %d snapshots named %s (ids %s): which one to revert to is ambiguous. Delete "
-                          "the ones you do not want with qemu-img snapshot -d ID"
+            raise LqError("volume %s has %d snapshots named %s (ids %s): which one to revert to is ambiguous. "
+                          "qemu-img cannot delete one of them by id; state: absent deletes all of them"
                           % (label, len(matching), request.name, ", ".join(str(s.id) for s in matching)))
         snapshot = matching[0]
         steps.append(("revert volume %s to %s %s (id %s)" % (label, backend.kind, snapshot.name, snapshot.id),

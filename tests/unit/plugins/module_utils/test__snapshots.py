@@ -18,6 +18,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots imp
     Snapshot,
     SnapshotBackend,
     SnapshotRequest,
+    image_options,
     iso_date,
     parse_qemu_img_info,
     plan_snapshot,
@@ -145,12 +146,17 @@ def test_qemu_img_argv():
     backend.delete(POOL, VOLUME, snapshots[0])
     backend.revert(POOL, VOLUME, snapshots[1])
     path = VOLUME.path
+    opts = "driver=qcow2,file.driver=file,file.filename=" + path
     assert node.calls == [
         ["/usr/bin/qemu-img", "info", "-U", "-f", "qcow2", "--output=json", "--", path],
-        ["/usr/bin/qemu-img", "snapshot", "-q", "-f", "qcow2", "-c", "-looks-like-an-option", "--", path],
-        ["/usr/bin/qemu-img", "snapshot", "-q", "-f", "qcow2", "-d", "2", "--", path],
-        ["/usr/bin/qemu-img", "snapshot", "-q", "-f", "qcow2", "-a", "10", "--", path],
+        ["/usr/bin/qemu-img", "snapshot", "-q", "-c", "-looks-like-an-option", "--image-opts", "--", opts],
+        ["/usr/bin/qemu-img", "snapshot", "-q", "-d", "before-upgrade", "--image-opts", "--", opts],
+        ["/usr/bin/qemu-img", "snapshot", "-q", "-a", "10", "--image-opts", "--", opts],
     ]
+
+
+def test_image_options_name_the_format_and_escape_commas():
+    assert image_options("/srv/a,b/vm1.qcow2") == "driver=qcow2,file.driver=file,file.filename=/srv/a,,b/vm1.qcow2"
 
 
 def test_qemu_img_missing():
