@@ -150,13 +150,31 @@ volumes:
 
 import typing as t
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
     Commands,
     running_pool_names,
     volume_snapshots,
 )
+from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml import VolumeDefinition
 from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import VolumeManager, volume_status
+
+
+def _read_pool(conn, manager: VolumeManager, pool_name: str,
+               must_exist: bool) -> t.Optional[t.Tuple[PoolDefinition, t.List[VolumeDefinition]]]:
+    """The pool and its volumes. Volumes deleted while they are listed are read again once; a pool that stops
+    or goes away while the report reads every running pool is left out."""
+    for attempt in (1, 2):
+        try:
+            return manager.pool(pool_name)[1], manager.volumes(pool_name)
+        except LqError:
+            if not must_exist and pool_name not in running_pool_names(conn):
+                return None
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover
 
 
 def report(module: LqModule) -> dict:
@@ -169,8 +187,11 @@ def report(module: LqModule) -> dict:
     statuses = []
     found = set()
     for pool_name in pool_names:
-        _handle, pool = manager.pool(pool_name)
-        for volume in manager.volumes(pool_name):
+        read = _read_pool(conn, manager, pool_name, must_exist=pool_option is not None)
+        if read is None:
+            continue
+        pool, volumes = read
+        for volume in volumes:
             if names is not None and volume.name not in names:
                 continue
             found.add(volume.name)
