@@ -155,3 +155,86 @@ def test_domains_using_none():
 def test_describe_uses():
     assert describe_uses([DomainUse("alpha", True), DomainUse("beta", False)]) == "alpha (running), beta (defined)"
     assert describe_uses([]) == ""
+
+
+# -- one volume (StorageRef.volume_name) -----------------------------------------------------------------------
+
+WEB1_FILE = StorageRef(pool_name="images", volume_name="web1.qcow2",
+                       volume_paths=frozenset(["/var/lib/limiquantix/images/web1.qcow2"]))
+WEB1_LV = StorageRef(pool_name="vg_vms", volume_name="web1-data", volume_paths=frozenset(["/dev/vg_vms/web1-data"]))
+LUN1_PATH = "/dev/disk/by-path/ip-10.0.0.20:3260-iscsi-iqn.2026-01.com.example:san-lun-1"
+LUN1 = StorageRef(pool_name="san", volume_name="unit:0:0:1", volume_paths=frozenset([LUN1_PATH]))
+WEB1_RBD = StorageRef(pool_name="ceph-vms", volume_name="web1-root", rbd_pool="vms")
+
+
+@pytest.mark.parametrize("ref, source, used", [
+    # by path
+    (WEB1_FILE, DiskSource(path="/var/lib/limiquantix/images/web1.qcow2"), True),
+    (WEB1_FILE, DiskSource(path="/var/lib/limiquantix/images/web2.qcow2"), False),
+    (WEB1_FILE, DiskSource(path="/var/lib/limiquantix/images/web1.qcow2.bak"), False),
+    (WEB1_FILE, DiskSource(path="/var/lib/limiquantix/images"), False),
+    (WEB1_LV, DiskSource(path="/dev/vg_vms/web1-data"), True),
+    (WEB1_LV, DiskSource(path="/dev/vg_vms/web1-data2"), False),
+    (WEB1_LV, DiskSource(path="/dev/vg_vms/other-lv"), False),
+    (LUN1, DiskSource(path=LUN1_PATH), True),
+    (LUN1, DiskSource(path=LUN1_PATH[:-1] + "2"), False),
+    # by <source pool= volume=>
+    (WEB1_FILE, DiskSource(pool="images", volume="web1.qcow2"), True),
+    (WEB1_FILE, DiskSource(pool="images", volume="web2.qcow2"), False),
+    (WEB1_FILE, DiskSource(pool="images"), False),
+    (WEB1_FILE, DiskSource(pool="images2", volume="web1.qcow2"), False),
+    (LUN1, DiskSource(pool="san", volume="unit:0:0:1"), True),
+    (LUN1, DiskSource(pool="san", volume="unit:0:0:10"), False),
+    (WEB1_RBD, DiskSource(pool="ceph-vms", volume="web1-root"), True),
+    (WEB1_RBD, DiskSource(pool="ceph-vms", volume="web2-root"), False),
+    # rbd by <ceph pool>/<image>
+    (WEB1_RBD, DiskSource(protocol="rbd", network_name="vms/web1-root"), True),
+    (WEB1_RBD, DiskSource(protocol="rbd", network_name="vms/web1-root2"), False),
+    (WEB1_RBD, DiskSource(protocol="rbd", network_name="vms/web1"), False),
+    (WEB1_RBD, DiskSource(protocol="rbd", network_name="vms/other"), False),
+    (WEB1_RBD, DiskSource(protocol="rbd", network_name="vms2/web1-root"), False),
+    (WEB1_RBD, DiskSource(protocol="rbd", network_name="ceph-vms/web1-root"), False),
+    (WEB1_RBD, DiskSource(protocol="nbd", network_name="vms/web1-root"), False),
+    (WEB1_RBD, DiskSource(protocol="rbd"), False),
+    (StorageRef(pool_name="ceph", volume_name="img", rbd_pool="ceph"),
+     DiskSource(protocol="rbd", network_name="ceph/img"), True),
+    # nothing in common
+    (WEB1_FILE, DiskSource(protocol="rbd", network_name="vms/web1.qcow2"), False),
+    (WEB1_RBD, DiskSource(path="/var/lib/limiquantix/images/web1-root"), False),
+    (WEB1_FILE, DiskSource(), False),
+])
+def test_volume_used_by(ref, source, used):
+    assert ref.used_by(source) is used
+
+
+def test_volume_ref_with_a_target_path_does_not_match_other_volumes():
+    """One volume's guard must not count a sibling file in the pool's directory as a use of that volume."""
+    ref = StorageRef(pool_name="images", target_path="/var/lib/limiquantix/images", volume_name="web1.qcow2",
+                     volume_paths=frozenset(["/var/lib/limiquantix/images/web1.qcow2"]))
+    assert ref.used_by(DiskSource(path="/var/lib/limiquantix/images/web1.qcow2"))
+    assert not ref.used_by(DiskSource(path="/var/lib/limiquantix/images/web2.qcow2"))
+
+
+@pytest.mark.parametrize("ref", [WEB1_FILE, WEB1_LV, LUN1, WEB1_RBD], ids=["file", "block", "volume", "rbd"])
+def test_the_example_domain_uses_each_volume(ref):
+    assert domains_using([("web1", True, DOMAIN)], ref) == [DomainUse("web1", True)]
+
+
+@pytest.mark.parametrize("ref", [
+    StorageRef(pool_name="images", volume_name="web2.qcow2",
+               volume_paths=frozenset(["/var/lib/limiquantix/images/web2.qcow2"])),
+    StorageRef(pool_name="vg_vms", volume_name="web2-data", volume_paths=frozenset(["/dev/vg_vms/web2-data"])),
+    StorageRef(pool_name="san", volume_name="unit:0:0:2"),
+    StorageRef(pool_name="ceph-vms", volume_name="web2-root", rbd_pool="vms"),
+], ids=["file", "block", "volume", "rbd"])
+def test_the_example_domain_does_not_use_other_volumes(ref):
+    assert domains_using([("web1", True, DOMAIN)], ref) == []
+
+
+def test_domains_using_a_volume():
+    domains = [
+        ("web2", False, domain("web2", "/var/lib/limiquantix/images/web2.qcow2")),
+        ("web1", True, DOMAIN),
+        ("base-user", True, domain("base-user", "/srv/x.raw", "/var/lib/limiquantix/images/web1.qcow2")),
+    ]
+    assert domains_using(domains, WEB1_FILE) == [DomainUse("base-user", True), DomainUse("web1", True)]
