@@ -53,7 +53,8 @@ class StorageRef:
         if source.path:
             if source.path in self.volume_paths:
                 return True
-            if self.target_path and self.target_path != "/" and source.path.startswith(self.target_path + "/"):
+            if (self.volume_name is None and self.target_path and self.target_path != "/"
+                    and source.path.startswith(self.target_path + "/")):
                 return True
         if self.rbd_pool and source.protocol == "rbd" and source.network_name:
             if self.volume_name is not None:

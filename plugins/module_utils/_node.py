@@ -41,6 +41,8 @@ def describe_signature(signatures: t.Mapping[str, str]) -> str:
 
 def mode_text(mode: t.Union[int, str]) -> str:
     """YAML reads an unquoted 0755 as the integer 493; both spellings mean the same mode."""
+    if isinstance(mode, bool):
+        return str(mode)  # not a mode: validation rejects it by name
     return "%04o" % mode if isinstance(mode, int) else str(mode)
 
 

@@ -113,6 +113,8 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
         problems.append("mode must be an octal mode from 0000 to 0777 such as '0600', got %r" % mode)
     if entry.get("state", "present") == "absent":
         return problems
+    if entry.get("clone_from") and entry.get("upload_from"):
+        problems.append("clone_from and upload_from are two ways of filling a new volume: give one of them")
     if entry.get("copy_on_write") and not entry.get("clone_from"):
         problems.append("copy_on_write applies to clones: give clone_from too")
     if entry.get("copy_on_write") and entry.get("format") not in (None, "qcow2"):
@@ -141,7 +143,7 @@ def volume_requests(params: t.Mapping[str, t.Any]) -> t.List[VolumeRequest]:
             pool=entry["pool"], name=entry["name"], state=entry["state"],
             capacity=parse_size(entry["capacity"], "capacity") if entry.get("capacity") is not None else None,
             format=entry.get("format"), preallocation=entry["preallocation"],
-            mode=mode_text(entry["mode"]) if entry.get("mode") is not None else None,
+            mode="%04o" % int(mode_text(entry["mode"]), 8) if entry.get("mode") is not None else None,
             owner=entry.get("owner"), group=entry.get("group"),
             clone_pool=(clone.get("pool") or entry["pool"]) if clone else None, clone_name=clone.get("name"),
             copy_on_write=entry["copy_on_write"], upload_from=entry.get("upload_from"),

@@ -86,12 +86,16 @@ def from_xml(text: str) -> VolumeDefinition:
     target = root.find("target")
     backing = root.find("backingStore")
     mode = _text(root, "target/permissions/mode")
+    try:
+        mode = "%04o" % int(mode, 8) if mode else None
+    except ValueError:
+        raise VolumeXmlError("<permissions><mode> must be an octal mode, got %r" % mode)
     return VolumeDefinition(
         name=_text(root, "name") or "",
         capacity=_int(root, "capacity") or 0,
         allocation=_int(root, "allocation"),
         format=_format(target),
-        mode="%04o" % int(mode, 8) if mode else None,
+        mode=mode,
         owner=_int(root, "target/permissions/owner"),
         group=_int(root, "target/permissions/group"),
         backing_path=_text(backing, "path") if backing is not None else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import mode_text
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import BACKENDS, backend_for
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import (
     BUILD_NEW,
@@ -15,7 +16,6 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends
     DEFINITION_OPTIONS,
     BuildStep,
     format_monitor,
-    mode_text,
     parse_monitor,
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import (
@@ -482,7 +482,7 @@ def test_definition_rbd_options_are_sorted_strings():
 ])
 def test_what_delete_data_can_remove(pool_type, volumes, storage):
     backend = backend_for(pool_type)
-    assert (backend.volumes_deletable, backend.storage_deletable) == (volumes, storage)
+    assert (backend.manages_volumes, backend.storage_deletable) == (volumes, storage)
 
 
 # -- build_step ------------------------------------------------------------------------------------------
