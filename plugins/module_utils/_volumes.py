@@ -207,7 +207,9 @@ class VolumeManager:
         desired = VolumeDefinition(name=request.name, capacity=request.capacity, format=volume_format,
                                    allocation=request.capacity if request.preallocation == "full" else 0,
                                    **permissions)
-        flags = _CREATE_PREALLOC_METADATA if request.preallocation == "metadata" else 0
+        # libvirt allocates a qcow2 volume's data (allocation = capacity) only along with its metadata.
+        preallocate_qcow2 = volume_format == "qcow2" and request.preallocation in ("metadata", "full")
+        flags = _CREATE_PREALLOC_METADATA if preallocate_qcow2 else 0
         add_step(plan, "create volume %s (%s, %s)" % (label, volume_format, format_size(request.capacity)),
                  lambda: self.pool(request.pool)[0].createXML(to_xml(desired), flags))
         return desired, volume_plan
@@ -336,8 +338,9 @@ def _predicted_status(volume_plan: VolumePlan) -> dict:
     if desired is None:
         return {"name": request.name, "pool": request.pool, "state": "absent"}
     path = current.path if current is not None else predicted_path(volume_plan.pool, request.name)
+    kind = DISK_KINDS[volume_plan.pool.type]
     predicted = dataclasses.replace(desired, path=path, key=current.key if current else path,
-                                    type=current.type if current else None,
+                                    type=current.type if current else ("network" if kind in ("rbd", "iscsi") else kind),
                                     allocation=current.allocation if current else desired.allocation)
     return volume_status(volume_plan.pool, predicted, request.disk_target, request.disk_bus)
 

@@ -19,6 +19,8 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml impo
 class DirBackend(PoolBackend):
     pool_type = "dir"
     volume_formats = ("raw", "qcow2")
+    # qemu-img rounds image sizes up to whole 512-byte sectors.
+    size_granularity = 512
     required_options = ("target",)
     optional_options = ("mode", "owner", "group")
 

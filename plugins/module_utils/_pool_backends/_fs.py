@@ -24,6 +24,8 @@ FILESYSTEMS = ("auto", "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "ufs", "i
 class FsBackend(PoolBackend):
     pool_type = "fs"
     volume_formats = ("raw", "qcow2")
+    # qemu-img rounds image sizes up to whole 512-byte sectors.
+    size_granularity = 512
     required_options = ("target", "device")
     optional_options = ("filesystem", "mount_options", "mode", "owner", "group")
 

@@ -17,6 +17,8 @@ NFS_VERSIONS = ("3", "4", "4.0", "4.1", "4.2")
 class NetfsBackend(PoolBackend):
     pool_type = "netfs"
     volume_formats = ("raw", "qcow2")
+    # qemu-img rounds image sizes up to whole 512-byte sectors.
+    size_granularity = 512
     required_options = ("target", "host", "export")
     optional_options = ("filesystem", "nfs_version", "mount_options", "mode", "owner", "group")
 
