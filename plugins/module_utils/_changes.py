@@ -89,3 +89,18 @@ def summarize(plans: t.Sequence[Plan], diff_mode: bool) -> dict:
 
 def warnings_of(plans: t.Sequence[Plan]) -> t.List[str]:
     return [warning for plan in plans for warning in plan.warnings]
+
+
+Planned = t.TypeVar("Planned")
+
+
+def converge(planned: t.Sequence[Planned], plan_of: t.Callable[[Planned], Plan],
+             status_of: t.Callable[[Planned], dict], check_mode: bool, diff_mode: bool,
+             key: str) -> t.Tuple[dict, t.List[str]]:
+    """Apply the plans of every object (unless in check mode); the result, with each object's status under
+    ``key``, and the warnings."""
+    plans = [plan_of(item) for item in planned]
+    apply(plans, check_mode)
+    result = summarize(plans, diff_mode)
+    result[key] = [status_of(item) for item in planned]
+    return result, warnings_of(plans)

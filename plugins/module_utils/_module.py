@@ -45,3 +45,18 @@ class LqModule:
     def warn(self, warnings: t.Iterable[str]) -> None:
         for warning in warnings:
             self.ansible.warn(warning)
+
+    def run_converge(self, requests_of: t.Callable[[t.Mapping[str, t.Any]], t.Sequence[t.Any]],
+                     converge: t.Callable[..., t.Tuple[t.Dict[str, t.Any], t.List[str]]],
+                     list_option: str, single_key: str) -> None:
+        """Converge the objects of a task (validated before anything connects); the single-object form also
+        returns its object under ``single_key``."""
+        def work(module: "LqModule") -> t.Dict[str, t.Any]:
+            requests = requests_of(module.params)
+            result, warnings = converge(requests, module.connect(), module.node(), module.ansible.check_mode,
+                                        module.ansible._diff)
+            module.warn(warnings)
+            if module.params[list_option] is None:
+                result[single_key] = result[list_option][0]
+            return result
+        self.run(work)

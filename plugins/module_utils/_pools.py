@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, apply, summarize, warnings_of
+from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, converge
 from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
     DomainUse,
     StorageRef,
@@ -356,18 +356,14 @@ def converge_pools(requests: t.Sequence[PoolRequest], conn: "libvirt.virConnect"
                    diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
     """Plan every pool, apply the plans unless in check mode; the result and warnings."""
     manager = PoolManager(conn, node)
-    pool_plans = [manager.plan(request) for request in requests]
-    plans = [pool_plan.plan for pool_plan in pool_plans]
-    apply(plans, check_mode)
-    statuses = []
-    for pool_plan in pool_plans:
+
+    def status_of(pool_plan: PoolPlan) -> dict:
         if check_mode:
-            statuses.append(predicted_status(pool_plan))
-        else:
-            status = manager.status(pool_plan.request.name)
-            if status["state"] != "absent":
-                status["restart_required"] = pool_plan.restart_required
-            statuses.append(status)
-    result = summarize(plans, diff_mode)
-    result["pools"] = statuses
-    return result, warnings_of(plans)
+            return predicted_status(pool_plan)
+        status = manager.status(pool_plan.request.name)
+        if status["state"] != "absent":
+            status["restart_required"] = pool_plan.restart_required
+        return status
+
+    return converge([manager.plan(request) for request in requests], lambda pool_plan: pool_plan.plan, status_of,
+                    check_mode, diff_mode, "pools")

@@ -10,7 +10,7 @@ import os
 import time
 import typing as t
 
-from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, apply, summarize, warnings_of
+from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, converge
 from ansible_collections.limiquantix.storage.plugins.module_utils._disk_xml import DISK_KINDS, disk, disk_xml
 from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
     StorageRef,
@@ -349,23 +349,18 @@ def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConn
                      diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
     """Plan every volume, apply the plans unless in check mode; the result and warnings."""
     manager = VolumeManager(conn, node)
-    volume_plans = [manager.plan(request) for request in requests]
-    plans = [volume_plan.plan for volume_plan in volume_plans]
-    apply(plans, check_mode)
-    statuses = []
-    for volume_plan in volume_plans:
+
+    def status_of(volume_plan: VolumePlan) -> dict:
         request = volume_plan.request
         if check_mode:
-            statuses.append(_predicted_status(volume_plan))
-            continue
+            return _predicted_status(volume_plan)
         volume = manager.volume(request.pool, request.name)
         if volume is None:
-            statuses.append({"name": request.name, "pool": request.pool, "state": "absent"})
-            continue
+            return {"name": request.name, "pool": request.pool, "state": "absent"}
         status = volume_status(volume_plan.pool, volume, request.disk_target, request.disk_bus)
         if volume_plan.transfer:
             status["transfer"] = volume_plan.transfer
-        statuses.append(status)
-    result = summarize(plans, diff_mode)
-    result["volumes"] = statuses
-    return result, warnings_of(plans)
+        return status
+
+    return converge([manager.plan(request) for request in requests], lambda volume_plan: volume_plan.plan,
+                    status_of, check_mode, diff_mode, "volumes")

@@ -477,16 +477,6 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_requests
 from ansible_collections.limiquantix.storage.plugins.module_utils._pools import converge_pools
 
 
-def converge(module: LqModule) -> dict:
-    requests = pool_requests(module.params)
-    result, warnings = converge_pools(requests, module.connect(), module.node(), module.ansible.check_mode,
-                                      module.ansible._diff)
-    module.warn(warnings)
-    if module.params["pools"] is None:
-        result["pool"] = result["pools"][0]
-    return result
-
-
 def main() -> None:
     module = LqModule(
         argument_spec=pool_argument_spec(),
@@ -494,7 +484,7 @@ def main() -> None:
         required_one_of=POOL_REQUIRED_ONE_OF,
         supports_check_mode=True,
     )
-    module.run(converge)
+    module.run_converge(pool_requests, converge_pools, "pools", "pool")
 
 
 if __name__ == "__main__":

@@ -336,16 +336,6 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volume_reques
 from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import converge_volumes
 
 
-def converge(module: LqModule) -> dict:
-    requests = volume_requests(module.params)
-    result, warnings = converge_volumes(requests, module.connect(), module.node(), module.ansible.check_mode,
-                                        module.ansible._diff)
-    module.warn(warnings)
-    if module.params["volumes"] is None:
-        result["volume"] = result["volumes"][0]
-    return result
-
-
 def main() -> None:
     module = LqModule(
         argument_spec=volume_argument_spec(),
@@ -353,7 +343,7 @@ def main() -> None:
         required_one_of=VOLUME_REQUIRED_ONE_OF,
         supports_check_mode=True,
     )
-    module.run(converge)
+    module.run_converge(volume_requests, converge_volumes, "volumes", "volume")
 
 
 if __name__ == "__main__":
