@@ -68,6 +68,10 @@ class Node:
     def exists(path: str) -> bool:
         return os.path.exists(path)
 
+    def run(self, argv: t.List[str]) -> t.Tuple[int, str, str]:
+        """Run a command on the node, always as an argv list (never through a shell)."""
+        return self._run_command(argv)
+
     @staticmethod
     def permission_drift(path: str, mode: t.Optional[str], owner: t.Optional[int],
                          group: t.Optional[int]) -> t.Optional[str]:
@@ -92,7 +96,8 @@ class Node:
         if mode is not None:
             os.chmod(path, int(mode, 8))
 
-    def _binary(self, name: str, package: str) -> str:
+    def binary(self, name: str, package: str) -> str:
+        """The path of a command on the node, or an error naming the package that has it."""
         path = self._get_bin_path(name, opt_dirs=["/sbin", "/usr/sbin"])
         if not path:
             raise LqError("the node has no %s command: install the %s package" % (name, package))
@@ -102,7 +107,7 @@ class Node:
         """Filesystem, RAID, LVM or partition-table signatures on ``device`` ({} when blank)."""
         if not self.exists(device):
             raise LqError("device %s does not exist on the node" % device)
-        rc, out, err = self._run_command([self._binary("blkid", "util-linux"), "-p", "-o", "export", "--", device])
+        rc, out, err = self._run_command([self.binary("blkid", "util-linux"), "-p", "-o", "export", "--", device])
         if rc == 2 and not out.strip():
             return {}
         if rc != 0:
@@ -110,12 +115,12 @@ class Node:
         return parse_blkid_export(out)
 
     def volume_group_exists(self, name: str) -> bool:
-        rc, _out, _err = self._run_command([self._binary("vgs", "lvm2"), "--noheadings", "-o", "vg_name", "--", name])
+        rc, _out, _err = self._run_command([self.binary("vgs", "lvm2"), "--noheadings", "-o", "vg_name", "--", name])
         return rc == 0
 
     def image_info(self, path: str) -> t.Tuple[str, int]:
         """(format, virtual size) of a disk image, as qemu-img detects them."""
-        rc, out, err = self._run_command([self._binary("qemu-img", "qemu-utils"), "info", "--output=json", "--", path])
+        rc, out, err = self._run_command([self.binary("qemu-img", "qemu-utils"), "info", "--output=json", "--", path])
         if rc != 0:
             raise LqError("cannot read the image %s with qemu-img: %s" % (path, err.strip()))
         info = json.loads(out)

@@ -27,6 +27,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._domains impor
     domains_using,
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
 from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import (
     domain_definitions,
     libvirt,
@@ -34,8 +35,6 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt impor
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml import VolumeDefinition
-
-RunCommand = t.Callable[..., t.Tuple[int, str, str]]
 
 SNAPSHOT_STATES = ("present", "absent", "reverted")
 
@@ -103,26 +102,6 @@ def snapshot_name_problem(name: t.Optional[str]) -> t.Optional[str]:
     return None
 
 
-# -- running commands on the node ------------------------------------------------------------------
-
-
-class Commands:
-    """Commands the module runs on the node (``AnsibleModule.run_command``), always as argv lists."""
-
-    def __init__(self, run_command: RunCommand, get_bin_path: t.Callable[..., t.Optional[str]]) -> None:
-        self._run_command = run_command
-        self._get_bin_path = get_bin_path
-
-    def binary(self, name: str, package: str) -> str:
-        path = self._get_bin_path(name, opt_dirs=["/sbin", "/usr/sbin"])
-        if not path:
-            raise LqError("the node has no %s command: install the %s package" % (name, package))
-        return path
-
-    def run(self, argv: t.List[str]) -> t.Tuple[int, str, str]:
-        return self._run_command(argv)
-
-
 def image_options(path: str) -> str:
     """``--image-opts`` for a qcow2 file: the format is named, never probed (commas in the path doubled)."""
     return "driver=qcow2,file.driver=file,file.filename=%s" % path.replace(",", ",,")
@@ -138,8 +117,8 @@ class SnapshotBackend:
     # How the module names this kind of snapshot in messages.
     kind: t.ClassVar[str] = "snapshot"
 
-    def __init__(self, commands: Commands) -> None:
-        self._commands = commands
+    def __init__(self, node: Node) -> None:
+        self._node = node
 
     def unsupported(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.Optional[str]:
         """Why ``volume`` cannot have snapshots (a message with the way out), or None when it can."""
@@ -182,7 +161,7 @@ class QcowInternalSnapshots(SnapshotBackend):
         return None
 
     def _qemu_img(self, args: t.List[str], volume: VolumeDefinition, doing: str) -> str:
-        rc, out, err = self._commands.run([self._commands.binary("qemu-img", "qemu-utils")] + args)
+        rc, out, err = self._node.run([self._node.binary("qemu-img", "qemu-utils")] + args)
         if rc != 0:
             message = (err or out).strip()
             if _LOCK_ERROR.search(message):
@@ -225,11 +204,11 @@ class QcowInternalSnapshots(SnapshotBackend):
 SNAPSHOT_BACKENDS: t.Tuple[t.Type[SnapshotBackend], ...] = (QcowInternalSnapshots,)
 
 
-def snapshot_backend_for(pool: PoolDefinition, commands: Commands) -> t.Optional[SnapshotBackend]:
+def snapshot_backend_for(pool: PoolDefinition, node: Node) -> t.Optional[SnapshotBackend]:
     """The backend that snapshots the volumes of ``pool``, or None when its type has none yet."""
     for backend in SNAPSHOT_BACKENDS:
         if pool.type in backend.pool_types:
-            return backend(commands)
+            return backend(node)
     return None
 
 
@@ -415,10 +394,10 @@ class LibvirtGuard:
 
 
 def converge_snapshot(request: SnapshotRequest, conn: "libvirt.virConnect", volumes: VolumeReader,
-                      commands: Commands, check_mode: bool, diff_mode: bool) -> dict:
+                      node: Node, check_mode: bool, diff_mode: bool) -> dict:
     """Plan the snapshot, apply the plan unless in check mode; the module's result."""
     _handle, pool = volumes.pool(request.pool)
-    backend = snapshot_backend_for(pool, commands)
+    backend = snapshot_backend_for(pool, node)
     volume = volumes.volume(request.pool, request.volume)
     guard = LibvirtGuard(conn, volumes, pool, volume) if volume is not None else _NoGuard()
     snapshot_plan = plan_snapshot(request, pool, volume, backend, guard)
@@ -441,9 +420,9 @@ class _NoGuard:
         return []
 
 
-def volume_snapshots(pool: PoolDefinition, volume: VolumeDefinition, commands: Commands) -> t.List[dict]:
+def volume_snapshots(pool: PoolDefinition, volume: VolumeDefinition, node: Node) -> t.List[dict]:
     """The snapshots of a volume for reports; [] where the pool type or the format has none."""
-    backend = snapshot_backend_for(pool, commands)
+    backend = snapshot_backend_for(pool, node)
     if backend is None or backend.unsupported(pool, volume):
         return []
     return [snapshot.as_dict() for snapshot in backend.snapshots(pool, volume)]

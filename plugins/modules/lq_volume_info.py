@@ -154,7 +154,6 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._errors import
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
-    Commands,
     running_pool_names,
     volume_snapshots,
 )
@@ -179,8 +178,8 @@ def _read_pool(conn, manager: VolumeManager, pool_name: str,
 
 def report(module: LqModule) -> dict:
     conn = module.connect()
-    manager = VolumeManager(conn, module.node())
-    commands = Commands(module.ansible.run_command, module.ansible.get_bin_path)
+    node = module.node()
+    manager = VolumeManager(conn, node)
     pool_option: t.Optional[str] = module.params["pool"]
     names: t.Optional[t.List[str]] = module.params["names"]
     pool_names = [pool_option] if pool_option is not None else running_pool_names(conn)
@@ -196,7 +195,7 @@ def report(module: LqModule) -> dict:
                 continue
             found.add(volume.name)
             status = volume_status(pool, volume)
-            status["snapshots"] = volume_snapshots(pool, volume, commands)
+            status["snapshots"] = volume_snapshots(pool, volume, node)
             statuses.append(status)
     for name in sorted(set(names or []) - found):
         statuses.append({"name": name, "pool": pool_option, "state": "absent"})

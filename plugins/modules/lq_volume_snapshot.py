@@ -143,7 +143,6 @@ actions:
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
 from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
     SNAPSHOT_STATES,
-    Commands,
     converge_snapshot,
     snapshot_request,
 )
@@ -153,8 +152,8 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volumes impor
 def converge(module: LqModule) -> dict:
     request = snapshot_request(module.params)
     conn = module.connect()
-    commands = Commands(module.ansible.run_command, module.ansible.get_bin_path)
-    return converge_snapshot(request, conn, VolumeManager(conn, module.node()), commands, module.ansible.check_mode,
+    node = module.node()
+    return converge_snapshot(request, conn, VolumeManager(conn, node), node, module.ansible.check_mode,
                              module.ansible._diff)
 
 

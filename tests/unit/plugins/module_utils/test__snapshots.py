@@ -11,9 +11,9 @@ import pytest
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import apply, summarize
 from ansible_collections.limiquantix.storage.plugins.module_utils._domains import DomainUse
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
-    Commands,
     QcowInternalSnapshots,
     Snapshot,
     SnapshotBackend,
@@ -135,7 +135,7 @@ class FakeNode:
         return "/usr/bin/%s" % name if name in self.binaries else None
 
     def commands(self):
-        return Commands(self.run_command, self.get_bin_path)
+        return Node(self.run_command, self.get_bin_path)
 
 
 def test_qemu_img_argv():
@@ -231,7 +231,7 @@ class FakeBackend(SnapshotBackend):
     kind = "snapshot"
 
     def __init__(self, snapshots=(), reason=None):
-        super().__init__(Commands(lambda argv: (0, "", ""), lambda name, opt_dirs=None: None))
+        super().__init__(Node(lambda argv: (0, "", ""), lambda name, opt_dirs=None: None))
         self.existing = list(snapshots)
         self.reason = reason
         self.done = []
