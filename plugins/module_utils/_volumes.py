@@ -52,12 +52,17 @@ class VolumePlan:
     desired: t.Optional[VolumeDefinition]  # None when the volume is to be absent
     plan: Plan
     transfer: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    # The upload left to the caller (see defer_uploads_above): {pool, name, path, size}.
+    pending_upload: t.Optional[t.Dict[str, t.Any]] = None
 
 
 class VolumeManager:
-    def __init__(self, conn: "libvirt.virConnect", node: Node) -> None:
+    def __init__(self, conn: "libvirt.virConnect", node: Node, defer_uploads_above: t.Optional[int] = None) -> None:
         self._conn = conn
         self._node = node
+        # Images larger than this many bytes are not uploaded: their upload step only records the pending upload,
+        # which lq_volume's action plugin then sends in chunks (upload_chunk), showing progress.
+        self._defer_uploads_above = defer_uploads_above
         self._pools: t.Dict[str, t.Tuple["libvirt.virStoragePool", PoolDefinition]] = {}
         # pool/volume of the volumes that earlier plans of this task delete, and of those they create (as they
         # will be), so that one task can create a volume and clone it, or delete a clone and its base.
@@ -192,8 +197,11 @@ class VolumeManager:
             desired = VolumeDefinition(name=request.name, capacity=virtual_size, format=image_format, **permissions)
             add_step(plan, "create volume %s for the image %s" % (label, request.upload_from),
                      lambda: self.pool(request.pool)[0].createXML(to_xml(desired), 0))
-            self._plan_upload(volume_plan, label)
-            if request.capacity is not None and request.capacity > virtual_size:
+            deferred = self._plan_upload(volume_plan, label)
+            # A deferred upload comes after this call, and would overwrite a grown qcow2 header: the call that
+            # follows the upload grows such a volume.
+            if (request.capacity is not None and request.capacity > virtual_size
+                    and not (deferred and image_format == "qcow2")):
                 desired = dataclasses.replace(desired, capacity=request.capacity)
                 add_step(plan, "grow volume %s to %s" % (label, format_size(request.capacity)),
                          lambda: self._volume_handle(request.pool, request.name).resize(t.cast(int, request.capacity), 0))
@@ -259,10 +267,17 @@ class VolumeManager:
         size = os.path.getsize(image)
         return self._node.sha256(image) == self._node.sha256(volume.path, size)
 
-    def _plan_upload(self, volume_plan: VolumePlan, label: str) -> None:
+    def _plan_upload(self, volume_plan: VolumePlan, label: str) -> bool:
+        """Plan the upload of the request's image; whether it is deferred (left to the caller)."""
         request = volume_plan.request
         image = t.cast(str, request.upload_from)
         size = os.path.getsize(image)
+        description = "upload %s (%s) into volume %s" % (image, format_size(size), label)
+        if self._defer_uploads_above is not None and size > self._defer_uploads_above:
+            def defer() -> None:
+                volume_plan.pending_upload = {"pool": request.pool, "name": request.name, "path": image, "size": size}
+            volume_plan.plan.add(description, defer)
+            return True
 
         def upload() -> None:
             started = time.monotonic()
@@ -275,7 +290,35 @@ class VolumeManager:
             volume_plan.transfer = {"bytes": size, "seconds": round(seconds, 3),
                                     "bytes_per_second": int(size / seconds) if seconds else size}
 
-        add_step(volume_plan.plan, "upload %s (%s) into volume %s" % (image, format_size(size), label), upload)
+        add_step(volume_plan.plan, description, upload)
+        return False
+
+    def upload_chunk(self, pool_name: str, name: str, image: str, offset: int, length: int) -> int:
+        """Upload bytes [offset, offset + length) of ``image`` to the same place in an existing volume."""
+        label = "%s/%s" % (pool_name, name)
+        size = os.path.getsize(image)
+        if offset < 0 or length <= 0 or offset + length > size:
+            raise LqError("upload_chunk: offset %d and length %d are not within the %d bytes of %s"
+                          % (offset, length, size, image))
+        if self.volume(pool_name, name) is None:
+            raise LqError("upload_chunk: volume %s does not exist" % label)
+        remaining = [length]
+
+        def read(_stream: t.Any, nbytes: int, source: t.BinaryIO) -> bytes:
+            data = source.read(min(nbytes, remaining[0]))
+            remaining[0] -= len(data)
+            return data
+
+        with libvirt_errors("upload bytes %d to %d of %s into volume %s" % (offset, offset + length, image, label)):
+            stream = self._conn.newStream(0)
+            self._volume_handle(pool_name, name).upload(stream, offset, length, 0)
+            with open(image, "rb") as source:
+                source.seek(offset)
+                stream.sendAll(read, source)
+            stream.finish()
+        if remaining[0]:
+            raise LqError("upload_chunk: %s ended %d bytes early" % (image, remaining[0]))
+        return length
 
     def _plan_absent(self, volume_plan: VolumePlan) -> None:
         request, current, plan = volume_plan.request, volume_plan.current, volume_plan.plan
@@ -346,9 +389,10 @@ def _predicted_status(volume_plan: VolumePlan) -> dict:
 
 
 def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConnect", node: Node, check_mode: bool,
-                     diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
-    """Plan every volume, apply the plans unless in check mode; the result and warnings."""
-    manager = VolumeManager(conn, node)
+                     diff_mode: bool, defer_uploads_above: t.Optional[int] = None) -> t.Tuple[dict, t.List[str]]:
+    """Plan every volume, apply the plans unless in check mode; the result and warnings. With
+    ``defer_uploads_above``, larger images are not uploaded but listed in the result's ``pending_uploads``."""
+    manager = VolumeManager(conn, node, defer_uploads_above)
 
     def status_of(volume_plan: VolumePlan) -> dict:
         request = volume_plan.request
@@ -362,5 +406,16 @@ def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConn
             status["transfer"] = volume_plan.transfer
         return status
 
-    return converge([manager.plan(request) for request in requests], lambda volume_plan: volume_plan.plan,
-                    status_of, check_mode, diff_mode, "volumes")
+    volume_plans = [manager.plan(request) for request in requests]
+    result, warnings = converge(volume_plans, lambda volume_plan: volume_plan.plan, status_of, check_mode,
+                                diff_mode, "volumes")
+    if defer_uploads_above is not None:
+        result["pending_uploads"] = [volume_plan.pending_upload for volume_plan in volume_plans
+                                     if volume_plan.pending_upload is not None]
+    return result, warnings
+
+
+def upload_chunk(conn: "libvirt.virConnect", node: Node, pool_name: str, name: str, image: str, offset: int,
+                 length: int) -> int:
+    """Upload one chunk of an image into an existing volume; the bytes uploaded."""
+    return VolumeManager(conn, node).upload_chunk(pool_name, name, image, offset, length)

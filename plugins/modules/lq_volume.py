@@ -139,6 +139,26 @@ options:
     description: Bus in the returned RV(volume.disk_xml).
     type: str
     default: virtio
+  upload_chunk:
+    description:
+      - "Internal: used by the collection's action plugin to upload in steps and show progress; do not set it."
+      - Uploads only the bytes from O(upload_chunk.offset) on, O(upload_chunk.length) of them, of O(upload_from) into
+        the same place of the existing volume O(pool)/O(name), and nothing else.
+    type: dict
+    suboptions:
+      offset:
+        description: First byte of the chunk.
+        type: int
+        required: true
+      length:
+        description: Number of bytes of the chunk.
+        type: int
+        required: true
+  upload_defer_above:
+    description:
+      - "Internal: used by the collection's action plugin to upload in steps and show progress; do not set it."
+      - Images larger than this many bytes are not uploaded but listed in the result's C(pending_uploads).
+    type: int
   volumes:
     description:
       - Many volumes in one call. Each item takes the options of a single volume; every top-level option except
@@ -310,7 +330,9 @@ volume:
           <target dev="vda" bus="virtio" />
         </disk>
     transfer:
-      description: After an upload, how many C(bytes) took how many C(seconds) (C(bytes_per_second)).
+      description:
+        - After an upload, how many C(bytes) took how many C(seconds) (C(bytes_per_second)).
+        - Large images are uploaded in C(chunks) (their number), with progress shown in verbose output (C(-v)).
       type: dict
       returned: when the task uploaded
 volumes:
@@ -326,6 +348,9 @@ actions:
   sample: ['create volume images/vm1-root.qcow2 (qcow2, 20.0 GiB)']
 """
 
+import functools
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
 from ansible_collections.limiquantix.storage.plugins.module_utils._volume_requests import (
     VOLUME_MUTUALLY_EXCLUSIVE,
@@ -333,17 +358,42 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volume_reques
     volume_argument_spec,
     volume_requests,
 )
-from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import converge_volumes
+from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import converge_volumes, upload_chunk
+
+
+def upload_one_chunk(module: LqModule) -> dict:
+    """upload_chunk: send one chunk of the image of a single, existing volume (for the action plugin)."""
+    params = module.params
+    if params["volumes"] is not None or not params["pool"] or not params["upload_from"]:
+        raise LqError("upload_chunk needs pool, name and upload_from (and no volumes)")
+    if module.ansible.check_mode:
+        raise LqError("upload_chunk does not run in check mode")
+    chunk = params["upload_chunk"]
+    transferred = upload_chunk(module.connect(), module.node(), params["pool"], params["name"], params["upload_from"],
+                               chunk["offset"], chunk["length"])
+    return {"changed": True, "transferred": transferred}
 
 
 def main() -> None:
+    argument_spec = volume_argument_spec()
+    argument_spec.update(
+        upload_chunk=dict(type="dict", options=dict(
+            offset=dict(type="int", required=True),
+            length=dict(type="int", required=True),
+        )),
+        upload_defer_above=dict(type="int"),
+    )
     module = LqModule(
-        argument_spec=volume_argument_spec(),
-        mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE,
+        argument_spec=argument_spec,
+        mutually_exclusive=VOLUME_MUTUALLY_EXCLUSIVE + [("upload_chunk", "upload_defer_above")],
         required_one_of=VOLUME_REQUIRED_ONE_OF,
         supports_check_mode=True,
     )
-    module.run_converge(volume_requests, converge_volumes, "volumes", "volume")
+    if module.params["upload_chunk"] is not None:
+        module.run(upload_one_chunk)
+    module.run_converge(volume_requests,
+                        functools.partial(converge_volumes, defer_uploads_above=module.params["upload_defer_above"]),
+                        "volumes", "volume")
 
 
 if __name__ == "__main__":
