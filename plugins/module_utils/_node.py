@@ -126,6 +126,14 @@ class Node:
         info = json.loads(out)
         return info["format"], int(info["virtual-size"])
 
+    def same_guest_content(self, image: str, volume: str, image_format: str) -> bool:
+        """Whether two images show a guest the same disk (qemu-img compare: a larger one may end in zeros)."""
+        rc, _out, err = self.run([self.binary("qemu-img", "qemu-utils"), "compare", "-U", "-f", image_format,
+                                  "-F", image_format, "--", image, volume])
+        if rc not in (0, 1):
+            raise LqError("cannot compare %s with %s (qemu-img compare exit %d): %s" % (image, volume, rc, err.strip()))
+        return rc == 0
+
     @staticmethod
     def sha256(path: str, limit: t.Optional[int] = None) -> str:
         """SHA-256 of a file's first ``limit`` bytes (all of it when None), read in chunks."""

@@ -113,8 +113,10 @@ options:
   upload_compare:
     description:
       - How a rerun decides whether an existing volume already holds the image. V(checksum) compares the SHA-256 of
-        the image file with that of the volume's first bytes (as many as the image has) and uploads again when they
-        differ; it reads both in full on every run. V(exists) never uploads into an existing volume.
+        a raw image with that of the volume's first bytes (as many as the image has), and compares a qcow2 image
+        with the volume as a guest sees them (C(qemu-img compare), so a volume grown beyond the image still
+        matches); it uploads again when they differ and reads both in full on every run. V(exists) never uploads
+        into an existing volume.
     type: str
     choices: [checksum, exists]
     default: checksum
