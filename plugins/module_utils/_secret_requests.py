@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, LimiQuantix storage team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""lq_ceph_secret's options: the argument spec, and turning parameters into validated secret requests."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing as t
+import uuid as uuidlib
+
+from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._requests import (
+    duplicates,
+    entries,
+    fail_on,
+    labelled,
+)
+from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import decode_cephx_key
+
+_ENTRY_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
+    name=dict(type="str"),
+    uuid=dict(type="str"),
+    description=dict(type="str"),
+    private=dict(type="bool"),
+    key=dict(type="str", no_log=True),
+    state=dict(type="str", choices=["present", "absent"]),
+    force=dict(type="bool"),
+)
+
+SECRET_DEFAULTS: t.Dict[str, t.Any] = dict(private=True, state="present", force=False)
+
+
+def secret_argument_spec() -> t.Dict[str, t.Any]:
+    spec = copy.deepcopy(_ENTRY_SPEC)
+    for option, default in SECRET_DEFAULTS.items():
+        spec[option]["default"] = default
+    spec["secrets"] = dict(type="list", elements="dict", options=copy.deepcopy(_ENTRY_SPEC))
+    return spec
+
+
+SECRET_MUTUALLY_EXCLUSIVE = [("secrets", "name"), ("secrets", "key"), ("secrets", "uuid")]
+SECRET_REQUIRED_ONE_OF = [("name", "secrets")]
+
+
+@dataclasses.dataclass
+class SecretRequest:
+    usage_type: str
+    name: str
+    uuid: t.Optional[str]
+    description: t.Optional[str]
+    private: bool
+    value: t.Optional[bytes] = dataclasses.field(repr=False)
+    state: str
+    force: bool
+
+
+def normalize_uuid(text: str) -> str:
+    """The canonical form libvirt prints (lowercase, dashed), or an error naming the option."""
+    try:
+        return str(uuidlib.UUID(text))
+    except ValueError:
+        raise LqError("uuid %r is not a UUID such as 1b0b8c2e-54d4-4f0e-9a57-3c1c2a4f7e10" % text)
+
+
+def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
+    problems = []
+    if not (entry.get("name") or "").strip():
+        problems.append("name is required: the secret's usage name, which pools name in auth.secret_usage")
+    elif entry["name"] != entry["name"].strip() or any(ord(c) < 32 for c in entry["name"]):
+        problems.append("name %r has leading or trailing spaces or control characters" % entry["name"])
+    for option, check in (("uuid", normalize_uuid), ("key", decode_cephx_key)):
+        if entry.get(option) is not None:
+            try:
+                check(entry[option])
+            except LqError as error:
+                problems.append(error.message)
+    if entry["state"] == "present" and entry.get("key") is None:
+        problems.append("key is required with state present: the cephx key as `ceph auth get-key client.NAME` "
+                        "prints it")
+    return problems
+
+
+def ceph_secret_requests(params: t.Mapping[str, t.Any]) -> t.List[SecretRequest]:
+    """Every secret the task describes, or an error listing every problem (before anything changes)."""
+    inherited = ("description", "private", "state", "force")
+    requests, problems = [], []
+    for label, entry in entries(params, "secrets", inherited):
+        entry = dict(SECRET_DEFAULTS, **{k: v for k, v in entry.items() if v is not None})
+        entry_problems = _entry_problems(entry)
+        if entry_problems:
+            problems.extend(labelled(label, entry_problems))
+            continue
+        requests.append(SecretRequest(
+            usage_type="ceph", name=entry["name"],
+            uuid=normalize_uuid(entry["uuid"]) if entry.get("uuid") else None,
+            description=entry.get("description"), private=entry["private"],
+            value=decode_cephx_key(entry["key"]) if entry.get("key") is not None else None,
+            state=entry["state"], force=entry["force"],
+        ))
+    problems.extend(duplicates("secrets", "secret name", [request.name for request in requests]))
+    problems.extend(duplicates("secrets", "uuid", [request.uuid for request in requests if request.uuid]))
+    fail_on("ceph secret", problems)
+    return requests
