@@ -157,8 +157,9 @@ class SecretManager:
     def _plan_present(self, request: SecretRequest, current: t.Optional[SecretDefinition], label: str) -> Plan:
         assert request.value is not None
         value = request.value
+        # An empty description is none: libvirt drops it, so comparing "" with None would never converge.
         desired = SecretDefinition(request.usage_type, request.name, uuid=request.uuid or (current and current.uuid),
-                                   description=request.description, private=request.private)
+                                   description=request.description or None, private=request.private)
         if current is None:
             plan = Plan("secret", request.name, None, dict(desired.metadata(), value=VALUE_NEW))
             handle_box: t.List[t.Any] = []
@@ -173,11 +174,20 @@ class SecretManager:
         if recreate:
             add_step(plan, "undefine %s to make it non-private (libvirt cannot change that in place)" % label,
                      lambda: self.conn.secretLookupByUUIDString(current.uuid).undefine())
+        matches, reason = (False, "the secret is defined anew") if recreate else self._value_matches(current, value)
         if desired != current:
             what = "define %s again, non-private" % label if recreate else "redefine %s (%s)" % (
                 label, ", ".join(_changed_fields(current, desired)))
-            add_step(plan, what, lambda: self.conn.secretDefineXML(to_xml(desired)))
-        matches, reason = (False, "the secret is defined anew") if recreate else self._value_matches(current, value)
+            # A non-private value that matched was read back, not compared by fingerprint; once the secret is
+            # private only a fingerprint can tell, so record one, or the next run would set the value again.
+            record = matches and desired.private and not current.private
+
+            def redefine() -> None:
+                self.conn.secretDefineXML(to_xml(desired))
+                if record:
+                    assert self.fingerprints is not None and desired.uuid
+                    self.fingerprints.record(desired.uuid, value)
+            add_step(plan, what, redefine)
         if not matches:
             add_step(plan, "set value of %s (%s)" % (label, reason),
                      lambda: self._set_value(self.conn.secretLookupByUUIDString(desired.uuid), value))
