@@ -9,6 +9,8 @@ import dataclasses
 import typing as t
 import xml.etree.ElementTree as ET
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
+
 
 @dataclasses.dataclass(frozen=True)
 class DiskSource:
@@ -46,6 +48,12 @@ class StorageRef:
     volume_paths: t.FrozenSet[str] = frozenset()
     rbd_pool: t.Optional[str] = None
     volume_name: t.Optional[str] = None
+
+    @classmethod
+    def volume(cls, pool: PoolDefinition, name: str, path: t.Optional[str]) -> "StorageRef":
+        """One volume of ``pool``, as a domain could refer to it: by pool and name, path, or RBD image."""
+        return cls(pool_name=pool.name, volume_name=name, volume_paths=frozenset([path] if path else []),
+                   rbd_pool=(pool.source_name or pool.name) if pool.type == "rbd" else None)
 
     def used_by(self, source: DiskSource) -> bool:
         if source.pool == self.pool_name and self.volume_name in (None, source.volume):

@@ -47,10 +47,17 @@ def _hint_for(error_code: int) -> str:
     return hints.get(error_code, "")
 
 
+_RADOS_LOGIN_HINT = (
+    "libvirt could not log in to Ceph: check the pool's monitors, that auth.username names a Ceph user with rbd caps "
+    "on the pool, and that its libvirt secret holds that user's key (lq_ceph_secret stores it decoded, as libvirt "
+    "needs; a secret set with `virsh secret-set-value --plain` holds the wrong bytes)")
+
+
 def describe_error(error: "libvirt.libvirtError", doing: str) -> str:
     """A message saying what we tried, what libvirt said and, where we know, what to do."""
-    message = "%s failed: %s" % (doing, error.get_error_message() or str(error))
-    hint = _hint_for(error.get_error_code())
+    text = error.get_error_message() or str(error)
+    message = "%s failed: %s" % (doing, text)
+    hint = _RADOS_LOGIN_HINT if "connect to the RADOS monitor" in text else _hint_for(error.get_error_code())
     return "%s (%s)" % (message, hint) if hint else message
 
 

@@ -289,6 +289,7 @@ class PoolManager:
         self._conn.storagePoolDefineXML(to_xml(definition, uuid), 0)
 
     def _start(self, definition: PoolDefinition) -> None:
+        backend_for(definition.type).require_reachable(definition, "starting pool %s" % definition.name)
         handle = self._handle(definition.name)
         handle.create(0)
         wanted = (definition.target_mode, definition.target_owner, definition.target_group)

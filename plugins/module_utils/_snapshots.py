@@ -19,6 +19,7 @@ import json
 import re
 import typing as t
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import CephClient, rbd_errors
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, apply, summarize
 from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
     DomainUse,
@@ -116,9 +117,14 @@ class SnapshotBackend:
     pool_types: t.ClassVar[t.Tuple[str, ...]] = ()
     # How the module names this kind of snapshot in messages.
     kind: t.ClassVar[str] = "snapshot"
+    # The states (present, absent, reverted) that are safe to converge while a running domain uses the volume.
+    safe_while_running: t.ClassVar[t.Tuple[str, ...]] = ()
+    # Whether reverting changes the data under copy-on-write clones of the volume.
+    revert_breaks_clones: t.ClassVar[bool] = True
 
-    def __init__(self, node: Node) -> None:
+    def __init__(self, node: Node, ceph_keyring: t.Optional[str] = None) -> None:
         self._node = node
+        self._ceph_keyring = ceph_keyring
 
     def unsupported(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.Optional[str]:
         """Why ``volume`` cannot have snapshots (a message with the way out), or None when it can."""
@@ -201,14 +207,67 @@ class QcowInternalSnapshots(SnapshotBackend):
         return Snapshot(name=name, id=str(max(numbers, default=0) + 1), vm_state_size=0)
 
 
-SNAPSHOT_BACKENDS: t.Tuple[t.Type[SnapshotBackend], ...] = (QcowInternalSnapshots,)
+class RbdSnapshots(SnapshotBackend):
+    """RBD snapshots of the images of rbd pools, through librbd with the pool's cephx user and a keyring.
+
+    Snapshotting and deleting snapshots are safe while a domain writes the image (a snapshot is crash-consistent);
+    reverting is not. Clones hang on protected snapshots, which a revert of the image leaves alone, but which
+    cannot be deleted while clones use them.
+    """
+
+    pool_types = ("rbd",)
+    kind = "RBD snapshot"
+    safe_while_running = ("present", "absent")
+    revert_breaks_clones = False
+
+    def unsupported(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.Optional[str]:
+        return None
+
+    def _label(self, pool: PoolDefinition, volume: VolumeDefinition, snapshot: t.Optional[str] = None) -> str:
+        image = "%s/%s" % (pool.source_name or pool.name, volume.name)
+        return "%s@%s" % (image, snapshot) if snapshot else image
+
+    def snapshots(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.List[Snapshot]:
+        with CephClient(pool, self._ceph_keyring) as ceph, ceph.image(volume.name, read_only=True) as image:
+            with rbd_errors("listing the snapshots of RBD image %s" % self._label(pool, volume)):
+                return [Snapshot(name=entry["name"], id=str(entry["id"]),
+                                 date=iso_date(int(image.get_snap_timestamp(entry["id"]).timestamp())))
+                        for entry in image.list_snaps()]
+
+    def create(self, pool: PoolDefinition, volume: VolumeDefinition, name: str) -> None:
+        with CephClient(pool, self._ceph_keyring) as ceph, ceph.image(volume.name) as image:
+            with rbd_errors("creating RBD snapshot %s" % self._label(pool, volume, name)):
+                image.create_snap(name)
+
+    def delete(self, pool: PoolDefinition, volume: VolumeDefinition, snapshot: Snapshot) -> None:
+        label = self._label(pool, volume, snapshot.name)
+        with CephClient(pool, self._ceph_keyring) as ceph, ceph.image(volume.name) as image:
+            with rbd_errors("deleting RBD snapshot %s" % label):
+                if image.is_protected_snap(snapshot.name):
+                    image.set_snap(snapshot.name)
+                    clones = ["%s/%s" % (child_pool, child) for child_pool, child in image.list_children()]
+                    image.set_snap(None)
+                    if clones:
+                        raise LqError("refusing to delete RBD snapshot %s: clones are built on it: %s. Delete or "
+                                      "flatten them first" % (label, ", ".join(sorted(clones))))
+                    image.unprotect_snap(snapshot.name)
+                image.remove_snap(snapshot.name)
+
+    def revert(self, pool: PoolDefinition, volume: VolumeDefinition, snapshot: Snapshot) -> None:
+        with CephClient(pool, self._ceph_keyring) as ceph, ceph.image(volume.name) as image:
+            with rbd_errors("reverting RBD image %s to snapshot %s" % (self._label(pool, volume), snapshot.name)):
+                image.rollback_to_snap(snapshot.name)
 
 
-def snapshot_backend_for(pool: PoolDefinition, node: Node) -> t.Optional[SnapshotBackend]:
+SNAPSHOT_BACKENDS: t.Tuple[t.Type[SnapshotBackend], ...] = (QcowInternalSnapshots, RbdSnapshots)
+
+
+def snapshot_backend_for(pool: PoolDefinition, node: Node,
+                         ceph_keyring: t.Optional[str] = None) -> t.Optional[SnapshotBackend]:
     """The backend that snapshots the volumes of ``pool``, or None when its type has none yet."""
     for backend in SNAPSHOT_BACKENDS:
         if pool.type in backend.pool_types:
-            return backend(node)
+            return backend(node, ceph_keyring)
     return None
 
 
@@ -303,7 +362,7 @@ def plan_snapshot(request: SnapshotRequest, pool: PoolDefinition, volume: t.Opti
         steps.append(("revert volume %s to %s %s (id %s)" % (label, backend.kind, snapshot.name, snapshot.id),
                       _bind(backend.revert, pool, volume, snapshot)))
     if steps:
-        _refuse_if_unsafe(request, label, guard)
+        _refuse_if_unsafe(request, label, guard, backend)
     for description, run in steps:
         plan.add(description, run)
     plan.after = {"snapshots": _names(after)}
@@ -317,14 +376,14 @@ def _bind(verb: t.Callable[[PoolDefinition, VolumeDefinition, Snapshot], None], 
     return lambda: verb(pool, volume, snapshot)
 
 
-def _refuse_if_unsafe(request: SnapshotRequest, label: str, guard: Guard) -> None:
+def _refuse_if_unsafe(request: SnapshotRequest, label: str, guard: Guard, backend: SnapshotBackend) -> None:
     verb = {"present": "snapshot", "absent": "delete a snapshot of", "reverted": "revert"}[request.state]
-    uses = guard.running_users()
+    uses = [] if request.state in backend.safe_while_running else guard.running_users()
     if uses:
         raise LqError("refusing to %s volume %s: running domains use it (or a copy-on-write clone built on it): %s. "
-                      "qemu-img must not write an image a running qemu has open; shut the domains down first"
+                      "The image must not change under a running qemu; shut the domains down first"
                       % (verb, label, describe_uses(uses)))
-    if request.state == "reverted":
+    if request.state == "reverted" and backend.revert_breaks_clones:
         clones = guard.clones()
         if clones:
             raise LqError("refusing to revert volume %s: copy-on-write volumes are built on it: %s. Reverting would "
@@ -383,8 +442,7 @@ class LibvirtGuard:
         return ["%s/%s" % (pool_name, other.name) for pool_name, other in self._clone_volumes()]
 
     def running_users(self) -> t.List[DomainUse]:
-        refs = [StorageRef(pool_name=self._pool.name, volume_name=self._volume.name,
-                           volume_paths=frozenset([self._volume.path]) if self._volume.path else frozenset())]
+        refs = [StorageRef.volume(self._pool, self._volume.name, self._volume.path)]
         refs.extend(StorageRef(pool_name=pool_name, volume_name=other.name,
                                volume_paths=frozenset([other.path]) if other.path else frozenset())
                     for pool_name, other in self._clone_volumes())
@@ -394,10 +452,10 @@ class LibvirtGuard:
 
 
 def converge_snapshot(request: SnapshotRequest, conn: "libvirt.virConnect", volumes: VolumeReader,
-                      node: Node, check_mode: bool, diff_mode: bool) -> dict:
+                      node: Node, check_mode: bool, diff_mode: bool, ceph_keyring: t.Optional[str] = None) -> dict:
     """Plan the snapshot, apply the plan unless in check mode; the module's result."""
     _handle, pool = volumes.pool(request.pool)
-    backend = snapshot_backend_for(pool, node)
+    backend = snapshot_backend_for(pool, node, ceph_keyring)
     volume = volumes.volume(request.pool, request.volume)
     guard = LibvirtGuard(conn, volumes, pool, volume) if volume is not None else _NoGuard()
     snapshot_plan = plan_snapshot(request, pool, volume, backend, guard)
@@ -420,9 +478,10 @@ class _NoGuard:
         return []
 
 
-def volume_snapshots(pool: PoolDefinition, volume: VolumeDefinition, node: Node) -> t.List[dict]:
+def volume_snapshots(pool: PoolDefinition, volume: VolumeDefinition, node: Node,
+                     ceph_keyring: t.Optional[str] = None) -> t.List[dict]:
     """The snapshots of a volume for reports; [] where the pool type or the format has none."""
-    backend = snapshot_backend_for(pool, node)
+    backend = snapshot_backend_for(pool, node, ceph_keyring)
     if backend is None or backend.unsupported(pool, volume):
         return []
     return [snapshot.as_dict() for snapshot in backend.snapshots(pool, volume)]

@@ -117,9 +117,6 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
         problems.append("clone_from and upload_from are two ways of filling a new volume: give one of them")
     if entry.get("copy_on_write") and not entry.get("clone_from"):
         problems.append("copy_on_write applies to clones: give clone_from too")
-    if entry.get("copy_on_write") and entry.get("format") not in (None, "qcow2"):
-        problems.append("a copy-on-write clone is a qcow2 volume on a backing file: set format to qcow2 or leave "
-                        "it out")
     upload_from = entry.get("upload_from")
     if upload_from is not None and not os.path.isfile(upload_from):
         problems.append("upload_from: %s is not a file on the node" % upload_from)

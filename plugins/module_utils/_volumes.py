@@ -10,6 +10,7 @@ import os
 import time
 import typing as t
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import CephClient
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, converge
 from ansible_collections.limiquantix.storage.plugins.module_utils._disk_xml import DISK_KINDS, disk, disk_xml
 from ansible_collections.limiquantix.storage.plugins.module_utils._domains import (
@@ -35,6 +36,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml im
 # virStorageVolCreateFlags / virStorageVolResizeFlags, kept here so the planning imports without libvirt.
 _CREATE_PREALLOC_METADATA = 1
 _RESIZE_SHRINK = 4
+_DELETE_WITH_SNAPSHOTS = 2
 
 
 def _view(volume: VolumeDefinition) -> dict:
@@ -57,9 +59,11 @@ class VolumePlan:
 
 
 class VolumeManager:
-    def __init__(self, conn: "libvirt.virConnect", node: Node, defer_uploads_above: t.Optional[int] = None) -> None:
+    def __init__(self, conn: "libvirt.virConnect", node: Node, defer_uploads_above: t.Optional[int] = None,
+                 ceph_keyring: t.Optional[str] = None) -> None:
         self._conn = conn
         self._node = node
+        self._ceph_keyring = ceph_keyring
         # Images larger than this many bytes are not uploaded: their upload step only records the pending upload,
         # which lq_volume's action plugin then sends in chunks (upload_chunk), showing progress.
         self._defer_uploads_above = defer_uploads_above
@@ -85,8 +89,10 @@ class VolumeManager:
                 if not handle.isActive():
                     raise LqError("pool %s is not running, so its volumes cannot be read or changed: start it "
                                   "(lq_storage_pool with started: true)" % name)
+                definition = pool_from_xml(handle.XMLDesc(0))
+                backend_for(definition.type).require_reachable(definition, "reading pool %s" % name)
                 handle.refresh(0)
-                self._pools[name] = (handle, pool_from_xml(handle.XMLDesc(0)))
+                self._pools[name] = (handle, definition)
         return self._pools[name]
 
     def volume(self, pool_name: str, name: str) -> t.Optional[VolumeDefinition]:
@@ -105,8 +111,12 @@ class VolumeManager:
             return sorted((from_xml(volume.XMLDesc(0)) for volume in handle.listAllVolumes(0)),
                           key=lambda volume: volume.name)
 
-    def _backed_by(self, volume: VolumeDefinition) -> t.List[str]:
-        """pool/volume of every volume, in any running pool, whose backing file is ``volume``."""
+    def _backed_by(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.List[str]:
+        """pool/volume of every volume, in any running pool, whose backing file is ``volume``; for an RBD image,
+        Ceph pool/image of every clone built on it."""
+        if backend_for(pool.type).native_clones:
+            with CephClient(pool, self._ceph_keyring) as ceph:
+                return ceph.descendants(volume.name)
         with libvirt_errors("listing storage pools"):
             pool_names = [handle.name() for handle in self._conn.listAllStoragePools(
                 libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)]
@@ -172,14 +182,10 @@ class VolumeManager:
                 raise LqError("capacity %s is smaller than the clone source %s (%s): a clone cannot shrink"
                               % (format_size(capacity), source_label, format_size(source.capacity)))
             if request.copy_on_write:
-                if "qcow2" not in backend_for(pool.type).volume_formats:
-                    raise LqError("copy_on_write needs qcow2, which a %s pool cannot hold: clone without "
-                                  "copy_on_write (a full copy)" % pool.type)
-                desired = VolumeDefinition(name=request.name, capacity=capacity, format="qcow2",
-                                           backing_path=source.path, backing_format=source.format or "raw",
-                                           **permissions)
-                add_step(plan, "create volume %s as a copy-on-write clone of %s" % (label, source_label),
-                         lambda: self.pool(request.pool)[0].createXML(to_xml(desired), 0))
+                desired = self._plan_cow_clone(request, pool, source, capacity, permissions, plan, label,
+                                               source_label)
+            elif pool.type == "rbd" or self.pool(t.cast(str, request.clone_pool))[1].type == "rbd":
+                desired = self._plan_rbd_copy(request, pool, source, capacity, plan, label, source_label)
             else:
                 desired = VolumeDefinition(name=request.name, capacity=capacity,
                                            format=request.format or source.format, **permissions)
@@ -189,6 +195,10 @@ class VolumeManager:
             return desired, volume_plan
 
         if request.upload_from is not None:
+            if pool.type == "rbd":
+                raise LqError("upload_from: libvirt cannot upload into RBD images (pool %s). Import the image with "
+                              "`rbd import`, or upload it into a volume of a dir pool and clone that elsewhere"
+                              % pool.name)
             image_format, virtual_size = self._node.image_info(request.upload_from)
             if request.format is not None and request.format != image_format:
                 raise LqError("upload_from: %s is a %s image, but format is %s; images are uploaded as they are: "
@@ -221,6 +231,62 @@ class VolumeManager:
         add_step(plan, "create volume %s (%s, %s)" % (label, volume_format, format_size(request.capacity)),
                  lambda: self.pool(request.pool)[0].createXML(to_xml(desired), flags))
         return desired, volume_plan
+
+    def _plan_cow_clone(self, request: VolumeRequest, pool: PoolDefinition, source: VolumeDefinition, capacity: int,
+                        permissions: t.Dict[str, t.Any], plan: Plan, label: str,
+                        source_label: str) -> VolumeDefinition:
+        backend = backend_for(pool.type)
+        source_handle = (lambda: self._volume_handle(t.cast(str, request.clone_pool), source.name))
+        if backend.native_clones:
+            if request.clone_pool != request.pool:
+                raise LqError("copy_on_write: an RBD clone lives in the pool of its source, %s; set pool to %s or "
+                              "clone without copy_on_write (a full copy)" % (request.clone_pool, request.clone_pool))
+            if request.format not in (None, "raw"):
+                raise LqError("copy_on_write: RBD clones are raw images; set format to raw or leave it out")
+            desired = VolumeDefinition(name=request.name, capacity=source.capacity, format="raw")
+            add_step(plan, "create volume %s as a copy-on-write RBD clone of %s (through a protected snapshot)"
+                     % (label, source_label),
+                     lambda: self.pool(request.pool)[0].createXMLFrom(to_xml(desired), source_handle(), 0))
+            return self._plan_grow_clone(request, desired, capacity, plan, label)
+        if "qcow2" not in backend.volume_formats:
+            raise LqError("copy_on_write needs qcow2 or RBD clones, which a %s pool cannot hold: clone without "
+                          "copy_on_write (a full copy)" % pool.type)
+        if request.format not in (None, "qcow2"):
+            raise LqError("copy_on_write: a copy-on-write clone in a %s pool is a qcow2 volume on a backing file: "
+                          "set format to qcow2 or leave it out" % pool.type)
+        desired = VolumeDefinition(name=request.name, capacity=capacity, format="qcow2",
+                                   backing_path=source.path, backing_format=source.format or "raw", **permissions)
+        add_step(plan, "create volume %s as a copy-on-write clone of %s" % (label, source_label),
+                 lambda: self.pool(request.pool)[0].createXML(to_xml(desired), 0))
+        return desired
+
+    def _plan_rbd_copy(self, request: VolumeRequest, pool: PoolDefinition, source: VolumeDefinition, capacity: int,
+                       plan: Plan, label: str, source_label: str) -> VolumeDefinition:
+        source_pool = self.pool(t.cast(str, request.clone_pool))[1]
+        if pool.type != "rbd" or source_pool.type != "rbd":
+            raise LqError("clone_from: copies into or out of rbd pools go from one rbd pool to another (%s is %s, %s "
+                          "is %s). Use rbd import/export for other storage" % (source_pool.name, source_pool.type,
+                                                                             pool.name, pool.type))
+        if request.format not in (None, "raw"):
+            raise LqError("format: RBD images are raw; set format to raw or leave it out")
+        desired = VolumeDefinition(name=request.name, capacity=source.capacity, format="raw")
+
+        def copy() -> None:
+            with CephClient(pool, self._ceph_keyring) as ceph:
+                ceph.copy(source_pool.source_name or source_pool.name, source.name, request.name)
+            # The image appeared behind libvirt's back: make the pool list it.
+            self.pool(request.pool)[0].refresh(0)
+        plan.add("create volume %s as a full copy of %s (librbd)" % (label, source_label), copy)
+        return self._plan_grow_clone(request, desired, capacity, plan, label)
+
+    def _plan_grow_clone(self, request: VolumeRequest, desired: VolumeDefinition, capacity: int, plan: Plan,
+                         label: str) -> VolumeDefinition:
+        """RBD clones and copies start at their source's size: grow them to the capacity asked for."""
+        if capacity <= desired.capacity:
+            return desired
+        add_step(plan, "grow volume %s to %s" % (label, format_size(capacity)),
+                 lambda: self._volume_handle(request.pool, request.name).resize(capacity, 0))
+        return dataclasses.replace(desired, capacity=capacity)
 
     def _plan_update(self, request: VolumeRequest, pool: PoolDefinition, current: VolumeDefinition,
                      label: str) -> t.Tuple[VolumeDefinition, VolumePlan]:
@@ -332,14 +398,12 @@ class VolumeManager:
         if not backend_for(pool.type).manages_volumes:
             raise LqError("volume %s is a LUN of an iSCSI target: lq_volume cannot delete it" % label)
         if not request.force:
-            ref = StorageRef(pool_name=pool.name, volume_name=current.name,
-                             volume_paths=frozenset([current.path]) if current.path else frozenset(),
-                             rbd_pool=(pool.source_name or pool.name) if pool.type == "rbd" else None)
-            uses = domains_using(domain_definitions(self._conn, running_only=False), ref)
+            uses = domains_using(domain_definitions(self._conn, running_only=False),
+                                 StorageRef.volume(pool, current.name, current.path))
             if uses:
                 raise LqError("refusing to delete volume %s: domains use it: %s. Detach it first, or set force: true"
                               % (label, describe_uses(uses)))
-            dependents = self._backed_by(current)
+            dependents = self._backed_by(pool, current)
             if dependents:
                 raise LqError("refusing to delete volume %s: copy-on-write volumes are built on it: %s. Delete them "
                               "first, or set force: true" % (label, ", ".join(dependents)))
@@ -347,7 +411,10 @@ class VolumeManager:
             algorithm = getattr(libvirt, "VIR_STORAGE_VOL_WIPE_ALG_%s" % request.wipe.upper(), None)
             add_step(plan, "wipe volume %s (%s)" % (label, request.wipe),
                      lambda: self._volume_handle(request.pool, request.name).wipePattern(algorithm, 0))
-        add_step(plan, "delete volume %s" % label, lambda: self._volume_handle(request.pool, request.name).delete(0))
+        # An RBD image goes with its snapshots, as a qcow2 file does with its internal ones.
+        flags = _DELETE_WITH_SNAPSHOTS if pool.type == "rbd" else 0
+        add_step(plan, "delete volume %s" % label,
+                 lambda: self._volume_handle(request.pool, request.name).delete(flags))
         self._deleted.add(label)
 
 
@@ -392,10 +459,11 @@ def _predicted_status(volume_plan: VolumePlan) -> dict:
 
 
 def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConnect", node: Node, check_mode: bool,
-                     diff_mode: bool, defer_uploads_above: t.Optional[int] = None) -> t.Tuple[dict, t.List[str]]:
+                     diff_mode: bool, defer_uploads_above: t.Optional[int] = None,
+                     ceph_keyring: t.Optional[str] = None) -> t.Tuple[dict, t.List[str]]:
     """Plan every volume, apply the plans unless in check mode; the result and warnings. With
     ``defer_uploads_above``, larger images are not uploaded but listed in the result's ``pending_uploads``."""
-    manager = VolumeManager(conn, node, defer_uploads_above)
+    manager = VolumeManager(conn, node, defer_uploads_above, ceph_keyring)
 
     def status_of(volume_plan: VolumePlan) -> dict:
         request = volume_plan.request

@@ -193,7 +193,13 @@ options:
         type: str
   monitors:
     description:
-      - Ceph monitors of an C(rbd) pool, each C(host), C(host:port) or C([ipv6]:port). Required for C(rbd).
+      - Ceph monitors of an C(rbd) pool, each C(host), C(host:port) or C([ipv6]:port); without a port, librados tries
+        3300 (msgr2) and 6789. Required for C(rbd). Give several: libvirt, librados and the domains' disks use any
+        that answers.
+      - Before it starts an C(rbd) pool, and before M(limiquantix.storage.lq_volume) and friends touch its volumes, the
+        module probes the monitors (TCP and the Ceph banner, 3 seconds each) and fails with a message naming each
+        monitor and what went wrong when none answers. libvirt itself would wait 30 seconds and then report a
+        misleading "failed to connect to the RADOS monitor".
     type: list
     elements: str
   rbd_pool:
@@ -202,7 +208,9 @@ options:
     type: str
   rbd_options:
     description:
-      - librados configuration options of an C(rbd) pool, such as C(client_mount_timeout).
+      - librados configuration options of an C(rbd) pool (C(<ceph:config>) in the pool XML), such as C(rbd_cache).
+      - libvirt sets C(client_mount_timeout), C(rados_mon_op_timeout) and C(rados_osd_op_timeout) itself, to 30
+        seconds, after these options; setting them here has no effect.
     type: dict
   pools:
     description:
@@ -370,7 +378,7 @@ EXAMPLES = r"""
       username: libvirt
       secret_usage: client.libvirt
     rbd_options:
-      client_mount_timeout: 10
+      rbd_cache: "false"
 
 - name: An iSCSI target through libiscsi, with CHAP
   limiquantix.storage.lq_storage_pool:

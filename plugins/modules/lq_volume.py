@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - limiquantix.storage.connection
+  - limiquantix.storage.ceph_client
 attributes:
   check_mode:
     support: full
@@ -99,14 +100,20 @@ options:
         required: true
   copy_on_write:
     description:
-      - With O(clone_from), create a qcow2 volume whose backing file is the source, instead of a full copy. The source
-        must then stay unchanged for as long as the clone exists.
+      - With O(clone_from), create a copy-on-write clone instead of a full copy. In file-based pools the clone is a
+        qcow2 volume whose backing file is the source, which must then stay unchanged for as long as the clone exists.
+      - In an rbd pool the clone is an RBD clone, made by libvirt through a protected snapshot of the source image
+        (named C(libvirt-...)); it must be in the source's pool. The source can change afterwards; it cannot be
+        deleted while clones are built on it.
+      - Without it, a clone in or from an rbd pool is a full, independent copy made with librbd (see
+        O(ceph_keyring)); RBD volumes are copied only between rbd pools of the same cluster.
     type: bool
     default: false
   upload_from:
     description:
       - A disk image file on the node to upload into the volume, streamed through libvirt. Its format (raw, qcow2)
         is detected with C(qemu-img info); the volume gets that format and the image's virtual size.
+      - Not for rbd pools, which libvirt cannot upload into (an error; use C(rbd import)).
       - Whether a rerun uploads again is decided by O(upload_compare). The result's RV(volume.transfer) tells how
         many bytes went how fast.
     type: path
@@ -125,7 +132,10 @@ options:
     type: bool
     default: false
   force:
-    description: Delete the volume even while domain definitions use it.
+    description:
+      - Delete the volume even while domain definitions use it, or copy-on-write clones are built on it.
+      - An RBD image with clones cannot be deleted even so (Ceph refuses); its own snapshots are deleted with it, as
+        a qcow2 file's internal snapshots are.
     type: bool
     default: false
   wipe:
@@ -352,6 +362,7 @@ actions:
 
 import functools
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import CEPH_CLIENT_ARGUMENT_SPEC
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
 from ansible_collections.limiquantix.storage.plugins.module_utils._volume_requests import (
@@ -384,6 +395,7 @@ def main() -> None:
             length=dict(type="int", required=True),
         )),
         upload_defer_above=dict(type="int"),
+        **CEPH_CLIENT_ARGUMENT_SPEC
     )
     module = LqModule(
         argument_spec=argument_spec,
@@ -394,7 +406,8 @@ def main() -> None:
     if module.params["upload_chunk"] is not None:
         module.run(upload_one_chunk)
     module.run_converge(volume_requests,
-                        functools.partial(converge_volumes, defer_uploads_above=module.params["upload_defer_above"]),
+                        functools.partial(converge_volumes, defer_uploads_above=module.params["upload_defer_above"],
+                                          ceph_keyring=module.params["ceph_keyring"]),
                         "volumes", "volume")
 
 

@@ -14,7 +14,9 @@ description:
     returns (path, format, capacity, allocation, backing store, the C(<disk>) element that attaches the volume) and
     their snapshots.
   - Snapshots are listed for qcow2 volumes of file-based pools (C(dir), C(fs), C(netfs)), read with
-    C(qemu-img info), also while a running domain uses the volume. Other volumes list none.
+    C(qemu-img info), also while a running domain uses the volume, and for volumes of rbd pools, read with librbd
+    (see O(ceph_keyring)); when they cannot be read (no keyring for the pool's user, say), they are null and a
+    warning says why. Other volumes list none.
   - Reads only; never changes anything. Pools are refreshed before they are read, as libvirt does on C(pool-refresh).
 author:
   - LimiQuantix storage team (@limiquantix)
@@ -22,6 +24,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - limiquantix.storage.connection
+  - limiquantix.storage.ceph_client
 attributes:
   check_mode:
     support: full
@@ -126,12 +129,14 @@ volumes:
         C(virtio)).
       type: str
     snapshots:
-      description: The volume's snapshots in id order; empty for volumes without snapshot support.
+      description:
+        - The volume's snapshots in id order; empty for volumes without snapshot support.
+        - Null when they cannot be read (a warning says why).
       type: list
       elements: dict
       contains:
         id:
-          description: The backend's id of the snapshot (for qcow2, qemu-img's numeric id).
+          description: The backend's id of the snapshot (for qcow2, qemu-img's numeric id; for RBD, Ceph's snapshot id).
           type: str
           sample: '1'
         name:
@@ -150,6 +155,7 @@ volumes:
 
 import typing as t
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import CEPH_CLIENT_ARGUMENT_SPEC
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
@@ -185,6 +191,7 @@ def report(module: LqModule) -> dict:
     pool_names = [pool_option] if pool_option is not None else running_pool_names(conn)
     statuses = []
     found = set()
+    unreadable: t.Set[str] = set()
     for pool_name in pool_names:
         read = _read_pool(conn, manager, pool_name, must_exist=pool_option is not None)
         if read is None:
@@ -195,7 +202,14 @@ def report(module: LqModule) -> dict:
                 continue
             found.add(volume.name)
             status = volume_status(pool, volume)
-            status["snapshots"] = volume_snapshots(pool, volume, node)
+            status["snapshots"] = None
+            if pool.name not in unreadable:
+                try:
+                    status["snapshots"] = volume_snapshots(pool, volume, node, module.params["ceph_keyring"])
+                except LqError as error:
+                    # One warning per pool: the next volume would fail the same way.
+                    unreadable.add(pool.name)
+                    module.warn(["snapshots of the volumes of pool %s cannot be read: %s" % (pool.name, error.message)])
             statuses.append(status)
     for name in sorted(set(names or []) - found):
         statuses.append({"name": name, "pool": pool_option, "state": "absent"})
@@ -208,6 +222,7 @@ def main() -> None:
         argument_spec=dict(
             pool=dict(type="str"),
             names=dict(type="list", elements="str", aliases=["name"]),
+            **CEPH_CLIENT_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )

@@ -12,22 +12,28 @@ version_added: 0.1.0
 description:
   - Creates a named snapshot of a volume, deletes it, or reverts the volume to it.
   - Volumes of file-based pools (C(dir), C(fs), C(netfs)) get qcow2 internal snapshots, taken with
-    C(qemu-img snapshot) on the node; the volume must be qcow2 (a raw volume is an error). Volumes of other pool
-    types are not supported yet (an error naming the pool type).
-  - Every change writes the volume's image, which must not happen while a qemu process has it open. Any change is
-    therefore refused while a running (or paused) domain uses the volume, directly or through a copy-on-write clone
-    built on it; there is no option to force it. Shut the domain down first, or take a domain snapshot through
-    libvirt instead. Domains that are only defined do not stop a change.
-  - Reverting is refused while copy-on-write volumes are built on the volume (their data would no longer match
-    their backing file).
-  - Creating and deleting are idempotent. Reverting is not - qemu-img cannot tell whether the volume still holds the
-    snapshot's data - so O(state=reverted) reverts, and reports a change, every time it runs.
+    C(qemu-img snapshot) on the node; the volume must be qcow2 (a raw volume is an error).
+  - Volumes of C(rbd) pools get RBD snapshots, taken with librbd on the node as the pool's cephx user, with the
+    keyring in O(ceph_keyring). Deleting a protected snapshot unprotects it first, and is refused while clones (for
+    example copy-on-write volumes that M(limiquantix.storage.lq_volume) made) are built on it.
+  - Volumes of other pool types are not supported (an error naming the pool type).
+  - A change to a qcow2 volume writes its image, which must not happen while a qemu process has it open: every
+    change is therefore refused while a running (or paused) domain uses the volume, directly or through a
+    copy-on-write clone built on it; there is no option to force it. Shut the domain down first, or take a domain
+    snapshot through libvirt instead. Domains that are only defined do not stop a change.
+  - RBD snapshots can be created and deleted while a domain runs on the image (the snapshot is crash-consistent);
+    reverting an RBD image is refused while a running domain uses it.
+  - Reverting a qcow2 volume is refused while copy-on-write volumes are built on it (their data would no longer match
+    their backing file). RBD clones hang on snapshots, which a revert leaves alone.
+  - Creating and deleting are idempotent. Reverting is not - neither qemu-img nor librbd can tell whether the volume
+    still holds the snapshot's data - so O(state=reverted) reverts, and reports a change, every time it runs.
 author:
   - LimiQuantix storage team (@limiquantix)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - limiquantix.storage.connection
+  - limiquantix.storage.ceph_client
 attributes:
   check_mode:
     support: full
@@ -69,7 +75,7 @@ options:
     choices: [present, absent, reverted]
     default: present
 notes:
-  - The node needs C(qemu-img) (package C(qemu-utils) on Debian and Ubuntu, C(qemu-img) on EL).
+  - For qcow2 volumes the node needs C(qemu-img) (package C(qemu-utils) on Debian and Ubuntu, C(qemu-img) on EL).
   - Internal snapshots live inside the qcow2 file and grow it. A volume whose snapshots hold much data reports a
     larger RV(limiquantix.storage.lq_volume_info#module:volumes[].allocation) than its guest uses.
 seealso:
@@ -78,6 +84,9 @@ seealso:
   - name: qemu-img snapshot
     description: The command this module runs for qcow2 internal snapshots.
     link: https://www.qemu.org/docs/master/tools/qemu-img.html
+  - name: RBD snapshots
+    description: Ceph's documentation of the snapshots this module takes of RBD images.
+    link: https://docs.ceph.com/en/latest/rbd/rbd-snapshot/
 """
 
 EXAMPLES = r"""
@@ -112,7 +121,7 @@ snapshots:
   elements: dict
   contains:
     id:
-      description: The backend's id of the snapshot (for qcow2, qemu-img's numeric id).
+      description: The backend's id of the snapshot (for qcow2, qemu-img's numeric id; for RBD, Ceph's snapshot id).
       type: str
       sample: '1'
     name:
@@ -140,6 +149,7 @@ actions:
   sample: ['create qcow2 internal snapshot before-upgrade of volume images/vm1-root.qcow2']
 """
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import CEPH_CLIENT_ARGUMENT_SPEC
 from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
 from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
     SNAPSHOT_STATES,
@@ -154,7 +164,7 @@ def converge(module: LqModule) -> dict:
     conn = module.connect()
     node = module.node()
     return converge_snapshot(request, conn, VolumeManager(conn, node), node, module.ansible.check_mode,
-                             module.ansible._diff)
+                             module.ansible._diff, module.params["ceph_keyring"])
 
 
 def main() -> None:
@@ -164,6 +174,7 @@ def main() -> None:
             volume=dict(type="str", required=True),
             name=dict(type="str", required=True),
             state=dict(type="str", choices=list(SNAPSHOT_STATES), default="present"),
+            **CEPH_CLIENT_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )

@@ -81,6 +81,8 @@ class PoolBackend:
     # Volume formats the pool type can hold, and the unit its volume sizes are rounded up to.
     volume_formats: t.ClassVar[t.Tuple[str, ...]] = ("raw",)
     size_granularity: t.ClassVar[int] = 1
+    # Whether the storage itself clones copy-on-write (RBD clones), rather than through a qcow2 backing file.
+    native_clones: t.ClassVar[bool] = False
 
     @property
     def options(self) -> t.Tuple[str, ...]:
@@ -202,6 +204,11 @@ class PoolBackend:
                      if definition.auth else None),
         }
         return {option: values[option] for option in self.options if values[option] not in (None, [], {})}
+
+    # -- reaching the storage ----------------------------------------------------------------------
+
+    def require_reachable(self, definition: PoolDefinition, doing: str) -> None:
+        """Fail fast, with a clear message, when the pool's storage cannot answer (before libvirt waits on it)."""
 
     # -- building -------------------------------------------------------------------------------
 

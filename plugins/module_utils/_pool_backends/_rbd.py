@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import require_reachable_monitors
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import PoolBackend
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 
 
 class RbdBackend(PoolBackend):
@@ -18,7 +20,12 @@ class RbdBackend(PoolBackend):
     auth_type = "ceph"
     # Deleting images is fine; the Ceph pool itself belongs to the cluster, not to this node.
     storage_deletable = False
+    # libvirt clones an RBD image by protecting a snapshot of it and cloning that.
+    native_clones = True
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         # Without this libvirt reports every image as fully allocated, which makes allocation useless.
         return {"source_name": options.get("rbd_pool") or name, "volume_allocation_default": True}
+
+    def require_reachable(self, definition: PoolDefinition, doing: str) -> None:
+        require_reachable_monitors(definition, doing)

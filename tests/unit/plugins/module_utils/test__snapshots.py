@@ -15,6 +15,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._node import N
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import PoolDefinition
 from ansible_collections.limiquantix.storage.plugins.module_utils._snapshots import (
     QcowInternalSnapshots,
+    RbdSnapshots,
     Snapshot,
     SnapshotBackend,
     SnapshotRequest,
@@ -204,7 +205,7 @@ def test_qcow_predict_takes_the_next_id():
 
 @pytest.mark.parametrize("pool_type, expected", [
     ("dir", QcowInternalSnapshots), ("fs", QcowInternalSnapshots), ("netfs", QcowInternalSnapshots),
-    ("logical", None), ("iscsi", None), ("iscsi-direct", None), ("rbd", None),
+    ("logical", None), ("iscsi", None), ("iscsi-direct", None), ("rbd", RbdSnapshots),
 ])
 def test_snapshot_backend_for(pool_type, expected):
     backend = snapshot_backend_for(PoolDefinition(name="p", type=pool_type), FakeNode().commands())
