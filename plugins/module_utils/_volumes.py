@@ -443,6 +443,8 @@ def predicted_path(pool: PoolDefinition, name: str) -> t.Optional[str]:
     """Where libvirt will put a new volume, for check mode; None where the pool type does not tell."""
     if DISK_KINDS[pool.type] in ("file", "block") and pool.target_path and pool.type != "iscsi":
         return "%s/%s" % (pool.target_path, name)
+    if pool.type == "rbd":
+        return "%s/%s" % (pool.source_name or pool.name, name)
     return None
 
 

@@ -106,7 +106,7 @@ def test_volume_status_rbd():
      "/dev/vg_vms/new.qcow2"),
     (PoolDefinition(name="san", type="iscsi", target_path="/dev/disk/by-path", devices=("iqn.x",)), None),
     (PoolDefinition(name="san-lun", type="iscsi-direct", devices=("iqn.x",)), None),
-    (CEPH, None),
+    (CEPH, "vms/new.qcow2"),  # libvirt names an RBD volume ceph-pool/image
     (PoolDefinition(name="vg", type="logical", source_name="vg"), None),
 ])
 def test_predicted_path(pool, path):
