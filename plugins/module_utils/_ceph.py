@@ -35,7 +35,8 @@ else:
 
 CEPH_CLIENT_ARGUMENT_SPEC: t.Dict[str, t.Any] = dict(ceph_keyring=dict(type="path"))
 
-DEFAULT_MONITOR_PORT = 6789
+# A monitor given without a port is tried at msgr2's port, then at msgr1's, as librados does.
+DEFAULT_MONITOR_PORTS = (3300, 6789)
 PROBE_TIMEOUT = 3.0  # seconds per monitor
 # librados timeouts (seconds): connecting, then each monitor and OSD operation.
 CLIENT_TIMEOUTS = {"client_mount_timeout": "5", "rados_mon_op_timeout": "10", "rados_osd_op_timeout": "30"}
@@ -44,23 +45,20 @@ _BINDINGS_HINT = ("the Ceph Python bindings: on Debian/Ubuntu install python3-ra
                   "python3-rados and python3-rbd from the Ceph repositories")
 
 
-def _address(host: Host) -> t.Tuple[str, int]:
-    return host.name, host.port or DEFAULT_MONITOR_PORT
+def _label(host: Host, port: t.Optional[int] = None) -> str:
+    port = port or host.port
+    name = "[%s]" % host.name if ":" in host.name else host.name
+    return "%s:%d" % (name, port) if port else name
 
 
-def _label(host: Host) -> str:
-    name, port = _address(host)
-    return "[%s]:%d" % (name, port) if ":" in name else "%s:%d" % (name, port)
-
-
-def probe_monitor(host: Host, timeout: float = PROBE_TIMEOUT) -> t.Optional[str]:
-    """None when a Ceph monitor answers at ``host``, else why not.
+def probe_monitor(host: Host, port: int, timeout: float = PROBE_TIMEOUT) -> t.Optional[str]:
+    """None when a Ceph monitor answers at ``host``:``port``, else why not.
 
     A monitor greets every new connection with a banner starting ``ceph v`` (msgr v1 ``ceph v027``, v2
     ``ceph v2``), so a port that something else listens on is told apart from a monitor.
     """
     try:
-        with socket.create_connection(_address(host), timeout=timeout) as connection:
+        with socket.create_connection((host.name, port), timeout=timeout) as connection:
             connection.settimeout(timeout)
             banner = connection.recv(8)
     except socket.timeout:
@@ -76,10 +74,11 @@ def require_reachable_monitors(pool: PoolDefinition, doing: str) -> None:
     """Fail in seconds, naming every monitor and what went wrong, when none of the pool's monitors answers."""
     problems = []
     for host in pool.hosts:
-        problem = probe_monitor(host)
-        if problem is None:
-            return
-        problems.append("%s: %s" % (_label(host), problem))
+        for port in (host.port,) if host.port else DEFAULT_MONITOR_PORTS:
+            problem = probe_monitor(host, port)
+            if problem is None:
+                return
+            problems.append("%s: %s" % (_label(host, port), problem))
     raise LqError("%s: no Ceph monitor of pool %s answers (%s). Check that the cluster runs and that the pool's "
                   "monitors are right, and that this node may reach them" % (doing, pool.name, "; ".join(problems)))
 

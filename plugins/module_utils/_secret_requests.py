@@ -36,7 +36,8 @@ def secret_argument_spec() -> t.Dict[str, t.Any]:
     spec = copy.deepcopy(_ENTRY_SPEC)
     for option, default in SECRET_DEFAULTS.items():
         spec[option]["default"] = default
-    spec["secrets"] = dict(type="list", elements="dict", options=copy.deepcopy(_ENTRY_SPEC))
+    # The list holds no value itself: its items' key option is no_log.
+    spec["secrets"] = dict(type="list", elements="dict", no_log=False, options=copy.deepcopy(_ENTRY_SPEC))
     return spec
 
 

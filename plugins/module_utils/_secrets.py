@@ -22,7 +22,10 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt impor
     libvirt_errors,
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._secret_requests import SecretRequest
-from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import FingerprintStore
+from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import (
+    FingerprintStore,
+    default_fingerprint_dir,
+)
 from ansible_collections.limiquantix.storage.plugins.module_utils._secret_xml import (
     SecretDefinition,
     from_xml,
@@ -82,7 +85,7 @@ class SecretUsers:
 
 
 class SecretManager:
-    def __init__(self, conn: "libvirt.virConnect", fingerprints: t.Optional[FingerprintStore] = None) -> None:
+    def __init__(self, conn: "libvirt.virConnect", fingerprints: FingerprintStore) -> None:
         self.conn = conn
         self.fingerprints = fingerprints
         self._secrets: t.Optional[t.List[SecretDefinition]] = None
@@ -116,17 +119,16 @@ class SecretManager:
 
     def _value_matches(self, secret: SecretDefinition, value: bytes) -> t.Tuple[bool, str]:
         """Whether the secret holds ``value``, and why we believe so (for the action's description)."""
-        assert secret.uuid
+        uuid = t.cast(str, secret.uuid)
         if not secret.private:
-            handle = self.conn.secretLookupByUUIDString(secret.uuid)
+            handle = self.conn.secretLookupByUUIDString(uuid)
             try:
                 return handle.value() == value, "the key differs from the secret's value"
             except libvirt.libvirtError as error:
                 if error.get_error_code() == libvirt.VIR_ERR_NO_SECRET:
                     return False, "the secret has no value yet"
-                raise LqError("reading the value of secret %s failed: %s" % (secret.uuid, error.get_error_message()))
-        assert self.fingerprints is not None
-        recorded = self.fingerprints.compare(secret.uuid, value)
+                raise LqError("reading the value of secret %s failed: %s" % (uuid, error.get_error_message()))
+        recorded = self.fingerprints.compare(uuid, value)
         if recorded is None:
             return False, ("the secret is private and this collection has recorded no fingerprint of its value, so "
                            "the value cannot be compared")
@@ -155,8 +157,7 @@ class SecretManager:
         return by_name
 
     def _plan_present(self, request: SecretRequest, current: t.Optional[SecretDefinition], label: str) -> Plan:
-        assert request.value is not None
-        value = request.value
+        value = t.cast(bytes, request.value)  # validated: present always has a key
         # An empty description is none: libvirt drops it, so comparing "" with None would never converge.
         desired = SecretDefinition(request.usage_type, request.name, uuid=request.uuid or (current and current.uuid),
                                    description=request.description or None, private=request.private)
@@ -185,8 +186,7 @@ class SecretManager:
             def redefine() -> None:
                 self.conn.secretDefineXML(to_xml(desired))
                 if record:
-                    assert self.fingerprints is not None and desired.uuid
-                    self.fingerprints.record(desired.uuid, value)
+                    self.fingerprints.record(t.cast(str, desired.uuid), value)
             add_step(plan, what, redefine)
         if not matches:
             add_step(plan, "set value of %s (%s)" % (label, reason),
@@ -196,7 +196,6 @@ class SecretManager:
 
     def _set_value(self, handle: "libvirt.virSecret", value: bytes) -> None:
         handle.setValue(value, 0)
-        assert self.fingerprints is not None
         self.fingerprints.record(handle.UUIDString(), value)
 
     def _plan_absent(self, request: SecretRequest, current: t.Optional[SecretDefinition], label: str) -> Plan:
@@ -209,12 +208,10 @@ class SecretManager:
                 raise LqError("refusing to remove %s: %s reference it and would fail to start without it. Remove "
                               "them (or their auth) first, or set force: true" % (label, users.describe()))
             plan.warnings.append("removed %s although %s reference it (force: true)" % (label, users.describe()))
-        uuid = current.uuid
-        assert uuid
+        uuid = t.cast(str, current.uuid)
 
         def undefine() -> None:
             self.conn.secretLookupByUUIDString(uuid).undefine()
-            assert self.fingerprints is not None
             self.fingerprints.forget(uuid)
         add_step(plan, "undefine %s" % label, undefine)
         return plan
@@ -228,7 +225,8 @@ def _changed_fields(current: SecretDefinition, desired: SecretDefinition) -> t.L
 def secrets_info(conn: "libvirt.virConnect", usage_type: t.Optional[str], name: t.Optional[str],
                  uuid: t.Optional[str]) -> t.List[dict]:
     """Metadata of the secrets matching every given filter, with the pools and domains that reference each."""
-    manager = SecretManager(conn)
+    # Reads metadata only: the fingerprints are never consulted.
+    manager = SecretManager(conn, FingerprintStore(default_fingerprint_dir(), ""))
     found = []
     for secret in sorted(manager.definitions(), key=lambda s: (s.usage_type, s.usage_name)):
         if (usage_type and secret.usage_type != usage_type or name is not None and secret.usage_name != name

@@ -236,7 +236,9 @@ class VolumeManager:
                         permissions: t.Dict[str, t.Any], plan: Plan, label: str,
                         source_label: str) -> VolumeDefinition:
         backend = backend_for(pool.type)
-        source_handle = (lambda: self._volume_handle(t.cast(str, request.clone_pool), source.name))
+
+        def source_handle() -> "libvirt.virStorageVol":
+            return self._volume_handle(t.cast(str, request.clone_pool), source.name)
         if backend.native_clones:
             if request.clone_pool != request.pool:
                 raise LqError("copy_on_write: an RBD clone lives in the pool of its source, %s; set pool to %s or "
@@ -265,8 +267,8 @@ class VolumeManager:
         source_pool = self.pool(t.cast(str, request.clone_pool))[1]
         if pool.type != "rbd" or source_pool.type != "rbd":
             raise LqError("clone_from: copies into or out of rbd pools go from one rbd pool to another (%s is %s, %s "
-                          "is %s). Use rbd import/export for other storage" % (source_pool.name, source_pool.type,
-                                                                             pool.name, pool.type))
+                          "is %s). Use rbd import/export for other storage"
+                          % (source_pool.name, source_pool.type, pool.name, pool.type))
         if request.format not in (None, "raw"):
             raise LqError("format: RBD images are raw; set format to raw or leave it out")
         desired = VolumeDefinition(name=request.name, capacity=source.capacity, format="raw")

@@ -194,7 +194,7 @@ options:
   monitors:
     description:
       - Ceph monitors of an C(rbd) pool, each C(host), C(host:port) or C([ipv6]:port); without a port, librados tries
-        3300 (msgr2) and 6789. Required for C(rbd). Give several: libvirt, librados and the domains' disks use any
+        3300 (msgr2) and 6789. Required for C(rbd). Give several, as libvirt, librados and the domains' disks use any
         that answers.
       - Before it starts an C(rbd) pool, and before M(limiquantix.storage.lq_volume) and friends touch its volumes, the
         module probes the monitors (TCP and the Ceph banner, 3 seconds each) and fails with a message naming each

@@ -17,7 +17,7 @@ description:
     keyring in O(ceph_keyring). Deleting a protected snapshot unprotects it first, and is refused while clones (for
     example copy-on-write volumes that M(limiquantix.storage.lq_volume) made) are built on it.
   - Volumes of other pool types are not supported (an error naming the pool type).
-  - A change to a qcow2 volume writes its image, which must not happen while a qemu process has it open: every
+  - A change to a qcow2 volume writes its image, which must not happen while a qemu process has it open. Every
     change is therefore refused while a running (or paused) domain uses the volume, directly or through a
     copy-on-write clone built on it; there is no option to force it. Shut the domain down first, or take a domain
     snapshot through libvirt instead. Domains that are only defined do not stop a change.
