@@ -10,7 +10,7 @@ class ModuleDocFragment:
 options:
   ceph_keyring:
     description:
-      - For volumes of rbd pools, what libvirt cannot do (RBD snapshots, full copies, finding clones) the module does
+      - For volumes of rbd pools, what libvirt cannot do (RBD snapshots, full copies, shrinking, finding clones) the module does
         with librbd on the node, as the pool's cephx user (its C(auth.username)) at the pool's monitors. This is the
         keyring file on the node that holds that user's key.
       - When not given, Ceph's default places are searched, first C(/etc/ceph/ceph.client.USER.keyring).

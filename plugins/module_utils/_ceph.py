@@ -165,6 +165,11 @@ class CephClient:
         with self.image(name, read_only=True) as image, rbd_errors("listing the clones of RBD image %s" % name):
             return sorted("%s/%s" % (child["pool"], child["image"]) for child in image.list_descendants())
 
+    def resize(self, name: str, size: int) -> None:
+        """Set the size of image ``name``, shrinking it if need be (libvirt's rbd driver cannot shrink)."""
+        with self.image(name) as image, rbd_errors("resizing RBD image %s" % name):
+            image.resize(size)
+
     def copy(self, source_pool: str, source: str, target: str) -> None:
         """A full, independent copy of image ``source_pool/source`` as ``target`` in this client's pool."""
         with self.image(source, read_only=True, ceph_pool=source_pool) as image, self.ioctx() as target_ioctx:

@@ -310,9 +310,14 @@ class VolumeManager:
                               % (label, format_size(current.capacity), format_size(capacity)))
             if capacity > current.capacity or shrinking:
                 desired = dataclasses.replace(desired, capacity=capacity)
-                flags = _RESIZE_SHRINK if shrinking else 0
-                add_step(plan, "%s volume %s %s" % ("shrink" if shrinking else "grow", label, sizes),
-                         lambda: self._volume_handle(request.pool, request.name).resize(capacity, flags))
+                description = "%s volume %s %s" % ("shrink" if shrinking else "grow", label, sizes)
+                if shrinking and pool.type == "rbd":
+                    # libvirt's rbd driver refuses the shrink flag, and libvirt refuses to shrink without it.
+                    add_step(plan, description + " (librbd)", lambda: self._shrink_rbd(request, pool, capacity))
+                else:
+                    flags = _RESIZE_SHRINK if shrinking else 0
+                    add_step(plan, description,
+                             lambda: self._volume_handle(request.pool, request.name).resize(capacity, flags))
         permissions = self._permissions(request, pool)
         if permissions and current.path:
             drift = self._node.permission_drift(current.path, permissions["mode"], permissions["owner"],
@@ -327,6 +332,12 @@ class VolumeManager:
             if not self._same_content(request.upload_from, current):
                 self._plan_upload(volume_plan, label)
         return desired, volume_plan
+
+    def _shrink_rbd(self, request: VolumeRequest, pool: PoolDefinition, capacity: int) -> None:
+        with CephClient(pool, self._ceph_keyring) as ceph:
+            ceph.resize(request.name, capacity)
+        # The image changed behind libvirt's back: make the pool read its size again.
+        self.pool(request.pool)[0].refresh(0)
 
     def _same_content(self, image: str, volume: VolumeDefinition) -> bool:
         if not volume.path or not os.path.exists(volume.path):
