@@ -68,8 +68,9 @@ class VolumeManager:
         # which lq_volume's action plugin then sends in chunks (upload_chunk), showing progress.
         self._defer_uploads_above = defer_uploads_above
         self._pools: t.Dict[str, t.Tuple["libvirt.virStoragePool", PoolDefinition]] = {}
-        # pool/volume of the volumes that earlier plans of this task delete, and of those they create (as they
-        # will be), so that one task can create a volume and clone it, or delete a clone and its base.
+        # pool/volume of the volumes that earlier plans of this task delete (and Ceph pool/image of the RBD images
+        # among them), and of those they create (as they will be), so that one task can create a volume and clone
+        # it, or delete a clone and its base.
         self._deleted: t.Set[str] = set()
         self._created: t.Dict[str, VolumeDefinition] = {}
 
@@ -116,7 +117,7 @@ class VolumeManager:
         Ceph pool/image of every clone built on it."""
         if backend_for(pool.type).native_clones:
             with CephClient(pool, self._ceph_keyring) as ceph:
-                return ceph.descendants(volume.name)
+                return [clone for clone in ceph.descendants(volume.name) if clone not in self._deleted]
         with libvirt_errors("listing storage pools"):
             pool_names = [handle.name() for handle in self._conn.listAllStoragePools(
                 libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)]
@@ -429,6 +430,8 @@ class VolumeManager:
         add_step(plan, "delete volume %s" % label,
                  lambda: self._volume_handle(request.pool, request.name).delete(flags))
         self._deleted.add(label)
+        if backend_for(pool.type).native_clones:
+            self._deleted.add("%s/%s" % (pool.source_name or pool.name, current.name))
 
 
 def volume_status(pool: PoolDefinition, volume: VolumeDefinition, disk_target: str = "vda",
