@@ -15,6 +15,8 @@ seconds turns into a message that names the monitors.
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import socket
 import traceback
 import typing as t
@@ -107,9 +109,15 @@ class CephClient:
         if self.pool.auth is None:
             conf["auth_client_required"] = "none"
         elif self.keyring:
+            if not os.access(self.keyring, os.R_OK):
+                # librados would only say "permission denied", as if the key were wrong.
+                raise LqError("ceph_keyring: %s does not exist or cannot be read; it must be a keyring file on the "
+                              "node with the key of client.%s (ceph auth get client.%s)" % (self.keyring, user, user))
             conf["keyring"] = self.keyring
         try:
-            self._cluster = rados.Rados(rados_id=user, conf=conf)
+            # The cluster name makes librados search Ceph's default keyrings (/etc/ceph/ceph.client.USER.keyring, ...);
+            # without it, it looks for /etc/ceph/.client.USER.keyring.
+            self._cluster = rados.Rados(rados_id=user, clustername="ceph", conf=conf)
             self._cluster.connect()
         except rados.PermissionDeniedError:
             self.close()
@@ -119,7 +127,10 @@ class CephClient:
         except rados.Error as error:
             self.close()
             hint = ""
-            if isinstance(error, rados.ObjectNotFound) or "keyring" in str(error).lower():
+            # Without a key for the user librados falls back to no authentication, which the cluster refuses
+            # (EOPNOTSUPP); a keyring that lacks the user's entry gives EPERM.
+            no_key = getattr(error, "errno", None) in (errno.EOPNOTSUPP, errno.EPERM)
+            if no_key or isinstance(error, rados.ObjectNotFound) or "keyring" in str(error).lower():
                 hint = ": no keyring for client.%s at %s; put it there or set ceph_keyring" % (
                     user, self._describe_keyring())
             raise LqError("connecting to Ceph as client.%s failed: %s%s" % (user, error, hint))
