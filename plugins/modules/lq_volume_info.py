@@ -170,15 +170,21 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volumes impor
 def _read_pool(conn, manager: VolumeManager, pool_name: str,
                must_exist: bool) -> t.Optional[t.Tuple[PoolDefinition, t.List[VolumeDefinition]]]:
     """The pool and its volumes. Volumes deleted while they are listed are read again once; a pool that stops
-    or goes away while the report reads every running pool is left out."""
-    for attempt in (1, 2):
+    or goes away while the report reads every running pool is left out.
+
+    When the second read fails too, the first error is the one reported: libvirt stops a pool whose refresh
+    fails (an rbd pool whose cephx key is wrong, say), so the second read only finds the pool stopped.
+    """
+    first_error: t.Optional[LqError] = None
+    for _attempt in (1, 2):
         try:
             return manager.pool(pool_name)[1], manager.volumes(pool_name)
-        except LqError:
+        except LqError as error:
             if not must_exist and pool_name not in running_pool_names(conn):
                 return None
-            if attempt == 2:
-                raise
+            if first_error is not None:
+                raise first_error
+            first_error = error
     return None  # pragma: no cover
 
 
