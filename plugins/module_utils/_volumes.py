@@ -21,6 +21,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._domains impor
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt import (
     add_step,
+    describe_error,
     domain_definitions,
     libvirt,
     libvirt_errors,
@@ -37,6 +38,14 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml im
 _CREATE_PREALLOC_METADATA = 1
 _RESIZE_SHRINK = 4
 _DELETE_WITH_SNAPSHOTS = 2
+
+# libvirt clones an RBD image through the first of its snapshots that still matches the image, else through a new
+# one; but its search stops with an error (logged as "failed to iterate RBD snapshot", reported as "cause is
+# unknown") at the first snapshot that does not match. Seen with libvirt 9.0 and Ceph 16.
+_RBD_CLONE_HINT = (
+    ". libvirt cannot clone an RBD image copy-on-write once the image has changed since one of its snapshots (such "
+    "as the protected snapshot an earlier copy-on-write clone hangs on). Clone without copy_on_write (a full copy), "
+    "or clone a snapshot with `rbd snap protect` and `rbd clone`")
 
 
 def _view(volume: VolumeDefinition) -> dict:
@@ -247,9 +256,17 @@ class VolumeManager:
             if request.format not in (None, "raw"):
                 raise LqError("copy_on_write: RBD clones are raw images; set format to raw or leave it out")
             desired = VolumeDefinition(name=request.name, capacity=source.capacity, format="raw")
-            add_step(plan, "create volume %s as a copy-on-write RBD clone of %s (through a protected snapshot)"
-                     % (label, source_label),
-                     lambda: self.pool(request.pool)[0].createXMLFrom(to_xml(desired), source_handle(), 0))
+            description = ("create volume %s as a copy-on-write RBD clone of %s (through a protected snapshot)"
+                           % (label, source_label))
+
+            def clone() -> None:
+                try:
+                    self.pool(request.pool)[0].createXMLFrom(to_xml(desired), source_handle(), 0)
+                except libvirt.libvirtError as error:
+                    text = error.get_error_message() or ""
+                    hint = _RBD_CLONE_HINT if "cause is unknown" in text or "iterate RBD snapshot" in text else ""
+                    raise LqError(describe_error(error, description) + hint)
+            plan.add(description, clone)
             return self._plan_grow_clone(request, desired, capacity, plan, label)
         if "qcow2" not in backend.volume_formats:
             raise LqError("copy_on_write needs qcow2 or RBD clones, which a %s pool cannot hold: clone without "

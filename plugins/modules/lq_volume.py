@@ -103,8 +103,11 @@ options:
       - With O(clone_from), create a copy-on-write clone instead of a full copy. In file-based pools the clone is a
         qcow2 volume whose backing file is the source, which must then stay unchanged for as long as the clone exists.
       - In an rbd pool the clone is an RBD clone, made by libvirt through a protected snapshot of the source image
-        (named C(libvirt-...)); it must be in the source's pool. The source can change afterwards; it cannot be
-        deleted while clones are built on it.
+        (the first of its snapshots that still matches the image, else a new one named C(libvirt-...)); it must be
+        in the source's pool. The source can change afterwards; it cannot be deleted while clones are built on it.
+      - libvirt (seen with 9.0 and Ceph 16) cannot make such a clone once the source has changed since one of its
+        snapshots, for example after an earlier copy-on-write clone; the task then fails saying so. Make a full copy
+        instead, or clone with the C(rbd) tool.
       - Without it, a clone in or from an rbd pool is a full, independent copy made with librbd (see
         O(ceph_keyring)); RBD volumes are copied only between rbd pools of the same cluster.
     type: bool
