@@ -121,6 +121,9 @@ class SnapshotBackend:
     safe_while_running: t.ClassVar[t.Tuple[str, ...]] = ()
     # Whether reverting changes the data under copy-on-write clones of the volume.
     revert_breaks_clones: t.ClassVar[bool] = True
+    # Whether copy-on-write clones of the volume are volumes whose backing file it is, found by reading every
+    # running pool (a domain running on one of them uses the volume too).
+    backing_file_clones: t.ClassVar[bool] = True
 
     def __init__(self, node: Node, ceph_keyring: t.Optional[str] = None) -> None:
         self._node = node
@@ -219,6 +222,8 @@ class RbdSnapshots(SnapshotBackend):
     kind = "RBD snapshot"
     safe_while_running = ("present", "absent")
     revert_breaks_clones = False
+    # RBD clones hang on a snapshot of the image, not on the image: a domain running on one does not use the image.
+    backing_file_clones = False
 
     def unsupported(self, pool: PoolDefinition, volume: VolumeDefinition) -> t.Optional[str]:
         return None
@@ -416,12 +421,13 @@ class LibvirtGuard:
     """Running domains and copy-on-write clones of one volume, read from libvirt when first asked."""
 
     def __init__(self, conn: "libvirt.virConnect", volumes: VolumeReader, pool: PoolDefinition,
-                 volume: VolumeDefinition) -> None:
+                 volume: VolumeDefinition, backing_file_clones: bool = True) -> None:
         self._conn = conn
         self._volumes = volumes
         self._pool = pool
         self._volume = volume
-        self._clones: t.Optional[t.List[t.Tuple[str, VolumeDefinition]]] = None
+        # Without backing-file clones there is nothing to look for in other pools (which could fail to refresh).
+        self._clones: t.Optional[t.List[t.Tuple[str, VolumeDefinition]]] = None if backing_file_clones else []
 
     def _clone_volumes(self) -> t.List[t.Tuple[str, VolumeDefinition]]:
         """(pool, volume) of every volume of a running pool built on this one, through any chain of backing files."""
@@ -457,7 +463,8 @@ def converge_snapshot(request: SnapshotRequest, conn: "libvirt.virConnect", volu
     _handle, pool = volumes.pool(request.pool)
     backend = snapshot_backend_for(pool, node, ceph_keyring)
     volume = volumes.volume(request.pool, request.volume)
-    guard = LibvirtGuard(conn, volumes, pool, volume) if volume is not None else _NoGuard()
+    guard = (LibvirtGuard(conn, volumes, pool, volume, backend.backing_file_clones if backend else True)
+             if volume is not None else _NoGuard())
     snapshot_plan = plan_snapshot(request, pool, volume, backend, guard)
     apply([snapshot_plan.plan], check_mode)
     snapshots = snapshot_plan.predicted
