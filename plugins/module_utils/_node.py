@@ -18,14 +18,14 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._errors import
 RunCommand = t.Callable[..., t.Tuple[int, str, str]]
 
 
-def parse_blkid_export(output: str) -> t.Dict[str, str]:
-    """``blkid -p -o export`` prints KEY=value lines; an empty result means no signature."""
-    signatures = {}
+def parse_export(output: str) -> t.Dict[str, str]:
+    """KEY=value lines, as ``blkid -o export`` and ``udevadm info --query=property`` print them."""
+    values = {}
     for line in output.splitlines():
         key, separator, value = line.partition("=")
         if separator:
-            signatures[key.strip()] = value.strip()
-    return signatures
+            values[key.strip()] = value.strip()
+    return values
 
 
 def describe_signature(signatures: t.Mapping[str, str]) -> str:
@@ -112,7 +112,7 @@ class Node:
             return {}
         if rc != 0:
             raise LqError("cannot probe %s for existing data (blkid exit %d): %s" % (device, rc, err.strip()))
-        return parse_blkid_export(out)
+        return parse_export(out)
 
     def volume_group_exists(self, name: str) -> bool:
         rc, _out, _err = self._run_command([self.binary("vgs", "lvm2"), "--noheadings", "-o", "vg_name", "--", name])

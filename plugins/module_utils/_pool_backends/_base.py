@@ -44,6 +44,13 @@ class BuildStep:
     description: str
 
 
+def iqn_problem(option: str, value: t.Optional[str]) -> t.Optional[str]:
+    """Why ``value`` is not an iSCSI name (iqn., eui. or naa. form), or None."""
+    if value is not None and _IQN_PATTERN.match(value):
+        return None
+    return "%s must be an iSCSI name such as iqn.2026-01.com.example:storage, got %r" % (option, value)
+
+
 def parse_monitor(monitor: str) -> Host:
     """``host``, ``host:port``, ``[ipv6]``, ``[ipv6]:port`` or a bare IPv6 address."""
     text = monitor.strip()
@@ -120,10 +127,9 @@ class PoolBackend:
         if port is not None and not 0 < port < 65536:
             problems.append("port must be between 1 and 65535, got %r" % port)
         for option in ("iqn", "initiator_iqn"):
-            value = options.get(option)
-            if value is not None and not _IQN_PATTERN.match(value):
-                problems.append("%s must be an iSCSI name such as iqn.2026-01.com.example:storage, got %r"
-                                % (option, value))
+            problem = iqn_problem(option, options[option]) if options.get(option) is not None else None
+            if problem:
+                problems.append(problem)
         for mount_option in options.get("mount_options") or []:
             if not _MOUNT_OPTION_PATTERN.match(mount_option):
                 problems.append("mount_options takes one option per list item without spaces or commas, got %r"

@@ -10,7 +10,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._errors import
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import (
     Node,
     describe_signature,
-    parse_blkid_export,
+    parse_export,
 )
 
 BLKID_EXT4 = """DEVNAME=/dev/vdb
@@ -46,8 +46,8 @@ USAGE=raid
     ("garbage line\nTYPE=xfs\r\n", {"TYPE": "xfs"}),
     ("  TYPE = vfat  \n", {"TYPE": "vfat"}),
 ])
-def test_parse_blkid_export(output, expected):
-    assert parse_blkid_export(output) == expected
+def test_parse_export(output, expected):
+    assert parse_export(output) == expected
 
 
 @pytest.mark.parametrize("signatures, expected", [

@@ -363,10 +363,10 @@ def assert_no_value_in(data):
 
 # -- reading ------------------------------------------------------------------------------------------------------
 
-def test_definitions_find_and_find_uuid():
+def test_definitions_find_and_find_uuid(fingerprints):
     conn = FakeConnection([(secret(), VALUE), (secret(OTHER_UUID, "other"), None),
                            (SecretDefinition("iscsi", NAME, uuid="6f1cdb43-d5fd-4cfe-8a1b-6ad1ab19e6f4"), None)])
-    manager = SecretManager(conn)
+    manager = SecretManager(conn, FingerprintStore("/nonexistent", URI))
     assert len(manager.definitions()) == 3
     assert manager.find("ceph", NAME) == secret()
     assert manager.find("iscsi", NAME).uuid == "6f1cdb43-d5fd-4cfe-8a1b-6ad1ab19e6f4"
@@ -375,33 +375,33 @@ def test_definitions_find_and_find_uuid():
     assert manager.find_uuid("3c5a8a39-7e0d-4a3b-b4b3-7c2f0e6f1a22") is None
 
 
-def test_definitions_listing_error():
+def test_definitions_listing_error(fingerprints):
     conn = FakeConnection()
 
     def failing(flags):
         raise FakeLibvirtError(FAKE_LIBVIRT.VIR_ERR_NO_CONNECT, "no connection driver")
     conn.listAllSecrets = failing
     with pytest.raises(LqError, match="listing libvirt secrets failed: no connection driver"):
-        SecretManager(conn).definitions()
+        SecretManager(conn, FingerprintStore("/nonexistent", URI)).definitions()
 
 
-def test_users_pools_and_domains_by_uuid_and_by_usage():
+def test_users_pools_and_domains_by_uuid_and_by_usage(fingerprints):
     conn = FakeConnection([(secret(), VALUE)], pools=[RBD_POOL_BY_UUID, RBD_POOL_BY_USAGE, ISCSI_POOL],
                           domains=[("web2", False, DOMAIN_SOURCE_AUTH), ("web1", True, DOMAIN_DISK_AUTH),
                                    ("plain", True, DOMAIN_WITHOUT_AUTH)])
-    users = SecretManager(conn).users(secret())
+    users = SecretManager(conn, FingerprintStore("/nonexistent", URI)).users(secret())
     assert users == SecretUsers(["ceph-backup", "ceph-vms"], ["web1", "web2"])
 
 
-def test_users_of_an_iscsi_secret():
+def test_users_of_an_iscsi_secret(fingerprints):
     conn = FakeConnection(pools=[RBD_POOL_BY_USAGE, ISCSI_POOL], domains=[("web2", False, DOMAIN_SOURCE_AUTH)])
-    users = SecretManager(conn).users(SecretDefinition("iscsi", "iscsi-san", uuid=OTHER_UUID))
+    users = SecretManager(conn, FingerprintStore("/nonexistent", URI)).users(SecretDefinition("iscsi", "iscsi-san", uuid=OTHER_UUID))
     assert users == SecretUsers(["san"], ["web2"])
 
 
-def test_users_none():
+def test_users_none(fingerprints):
     conn = FakeConnection(pools=[ISCSI_POOL], domains=[("plain", False, DOMAIN_WITHOUT_AUTH)])
-    assert SecretManager(conn).users(secret()) == SecretUsers([], [])
+    assert SecretManager(conn, FingerprintStore("/nonexistent", URI)).users(secret()) == SecretUsers([], [])
 
 
 # -- planning a secret that is present ------------------------------------------------------------------------
@@ -879,3 +879,10 @@ def test_secrets_info_filters(usage_type, name, uuid, names):
 
 def test_secrets_info_none():
     assert secrets_info(FakeConnection(), None, None, None) == []
+
+
+def test_secrets_info_writes_no_fingerprint(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    secrets_info(info_conn(), None, None, None)
+    assert os.listdir(str(tmp_path)) == []
