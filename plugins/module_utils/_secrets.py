@@ -10,6 +10,7 @@ or process arguments.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing as t
 import xml.etree.ElementTree as ET
 
@@ -21,7 +22,15 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._libvirt impor
     libvirt,
     libvirt_errors,
 )
-from ansible_collections.limiquantix.storage.plugins.module_utils._secret_requests import SecretRequest
+from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
+from ansible_collections.limiquantix.storage.plugins.module_utils._secret_requests import (
+    SECRET_REQUIRED_ONE_OF,
+    SecretKind,
+    SecretRequest,
+    secret_argument_spec,
+    secret_mutually_exclusive,
+    secret_requests,
+)
 from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import (
     FingerprintStore,
     default_fingerprint_dir,
@@ -257,3 +266,20 @@ def converge_secrets(requests: t.Sequence[SecretRequest], conn: "libvirt.virConn
         return dict(status, state="present")
 
     return converge(requests, plan_of, status_of, check_mode, diff_mode, "secrets")
+
+
+def run_secret_module(kind: SecretKind) -> None:
+    """main() of the modules that converge secrets of one kind (lq_ceph_secret, lq_iscsi_secret)."""
+    module = LqModule(
+        argument_spec=secret_argument_spec(kind),
+        mutually_exclusive=secret_mutually_exclusive(kind),
+        required_one_of=SECRET_REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    fingerprints = FingerprintStore(default_fingerprint_dir(), module.params["uri"])
+
+    def converge(requests: t.Sequence[SecretRequest], conn: "libvirt.virConnect", _node: t.Any, check_mode: bool,
+                 diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
+        return converge_secrets(requests, conn, fingerprints, check_mode, diff_mode)
+
+    module.run_converge(functools.partial(secret_requests, kind), converge, "secrets", "secret")

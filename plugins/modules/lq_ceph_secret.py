@@ -226,33 +226,12 @@ actions:
   sample: ['define ceph secret client.libvirt secret', 'set value of ceph secret client.libvirt secret']
 """
 
-from ansible_collections.limiquantix.storage.plugins.module_utils._module import LqModule
-from ansible_collections.limiquantix.storage.plugins.module_utils._secret_requests import (
-    SECRET_MUTUALLY_EXCLUSIVE,
-    SECRET_REQUIRED_ONE_OF,
-    ceph_secret_requests,
-    secret_argument_spec,
-)
-from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import (
-    FingerprintStore,
-    default_fingerprint_dir,
-)
-from ansible_collections.limiquantix.storage.plugins.module_utils._secrets import converge_secrets
+from ansible_collections.limiquantix.storage.plugins.module_utils._secret_requests import CEPH
+from ansible_collections.limiquantix.storage.plugins.module_utils._secrets import run_secret_module
 
 
 def main() -> None:
-    module = LqModule(
-        argument_spec=secret_argument_spec(),
-        mutually_exclusive=SECRET_MUTUALLY_EXCLUSIVE,
-        required_one_of=SECRET_REQUIRED_ONE_OF,
-        supports_check_mode=True,
-    )
-    fingerprints = FingerprintStore(default_fingerprint_dir(), module.params["uri"])
-
-    def converge(requests, conn, _node, check_mode, diff_mode):
-        return converge_secrets(requests, conn, fingerprints, check_mode, diff_mode)
-
-    module.run_converge(ceph_secret_requests, converge, "secrets", "secret")
+    run_secret_module(CEPH)
 
 
 if __name__ == "__main__":

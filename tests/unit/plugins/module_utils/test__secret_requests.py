@@ -13,10 +13,12 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._secret_requests import (
     SECRET_DEFAULTS,
-    SECRET_MUTUALLY_EXCLUSIVE,
+    CEPH,
+    ISCSI,
     SECRET_REQUIRED_ONE_OF,
     SecretRequest,
-    ceph_secret_requests,
+    secret_mutually_exclusive,
+    secret_requests,
     normalize_uuid,
     secret_argument_spec,
 )
@@ -34,7 +36,7 @@ NAME_REQUIRED = "name is required: the secret's usage name, which pools name in 
 
 def validate(**raw):
     """The module's argument validation, as AnsibleModule runs it."""
-    validator = ArgumentSpecValidator(secret_argument_spec(), mutually_exclusive=SECRET_MUTUALLY_EXCLUSIVE,
+    validator = ArgumentSpecValidator(secret_argument_spec(CEPH), mutually_exclusive=secret_mutually_exclusive(CEPH),
                                       required_one_of=SECRET_REQUIRED_ONE_OF)
     return validator.validate(raw)
 
@@ -46,7 +48,7 @@ def module_params(**raw):
 
 
 def requests_of(**raw):
-    return ceph_secret_requests(module_params(**raw))
+    return secret_requests(CEPH, module_params(**raw))
 
 
 def problems_of(**raw):
@@ -119,17 +121,17 @@ def test_argument_spec_entries_have_no_defaults():
 
 
 def test_argument_spec_entries_take_the_same_options():
-    spec = secret_argument_spec()
+    spec = secret_argument_spec(CEPH)
     assert set(spec["secrets"]["options"]) == set(spec) - {"secrets"}
     assert spec["secrets"]["options"]["key"]["no_log"] is True
 
 
 def test_argument_spec_is_a_fresh_copy():
-    spec = secret_argument_spec()
+    spec = secret_argument_spec(CEPH)
     spec["state"]["default"] = "absent"
     spec["secrets"]["options"]["key"]["no_log"] = False
-    assert secret_argument_spec()["state"]["default"] == "present"
-    assert secret_argument_spec()["secrets"]["options"]["key"]["no_log"] is True
+    assert secret_argument_spec(CEPH)["state"]["default"] == "present"
+    assert secret_argument_spec(CEPH)["secrets"]["options"]["key"]["no_log"] is True
 
 
 # -- single secret ------------------------------------------------------------------------------------------
@@ -292,3 +294,16 @@ def test_list_form_item_problems_and_duplicates_together():
         "secrets[2] (c): " + KEY_REQUIRED,
         "secrets: each secret name may appear once, but a appear more than once",
     ]
+
+
+def test_iscsi_secrets_take_a_password_as_utf8_bytes():
+    [request] = secret_requests(ISCSI, {"name": "san-chap", "password": "s3cret-pässword", "uuid": None,
+                                        "description": None, "private": True, "state": "present", "force": False,
+                                        "secrets": None})
+    assert (request.usage_type, request.value) == ("iscsi", "s3cret-pässword".encode("utf-8"))
+
+
+def test_iscsi_secret_needs_a_password():
+    with pytest.raises(LqError, match="password is required with state present: the CHAP password"):
+        secret_requests(ISCSI, {"name": "san-chap", "password": None, "uuid": None, "description": None,
+                                "private": True, "state": "present", "force": False, "secrets": None})
