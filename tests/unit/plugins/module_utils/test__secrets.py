@@ -366,7 +366,7 @@ def assert_no_value_in(data):
 def test_definitions_find_and_find_uuid(fingerprints):
     conn = FakeConnection([(secret(), VALUE), (secret(OTHER_UUID, "other"), None),
                            (SecretDefinition("iscsi", NAME, uuid="6f1cdb43-d5fd-4cfe-8a1b-6ad1ab19e6f4"), None)])
-    manager = SecretManager(conn, FingerprintStore("/nonexistent", URI))
+    manager = SecretManager(conn, fingerprints)
     assert len(manager.definitions()) == 3
     assert manager.find("ceph", NAME) == secret()
     assert manager.find("iscsi", NAME).uuid == "6f1cdb43-d5fd-4cfe-8a1b-6ad1ab19e6f4"
@@ -382,26 +382,26 @@ def test_definitions_listing_error(fingerprints):
         raise FakeLibvirtError(FAKE_LIBVIRT.VIR_ERR_NO_CONNECT, "no connection driver")
     conn.listAllSecrets = failing
     with pytest.raises(LqError, match="listing libvirt secrets failed: no connection driver"):
-        SecretManager(conn, FingerprintStore("/nonexistent", URI)).definitions()
+        SecretManager(conn, fingerprints).definitions()
 
 
 def test_users_pools_and_domains_by_uuid_and_by_usage(fingerprints):
     conn = FakeConnection([(secret(), VALUE)], pools=[RBD_POOL_BY_UUID, RBD_POOL_BY_USAGE, ISCSI_POOL],
                           domains=[("web2", False, DOMAIN_SOURCE_AUTH), ("web1", True, DOMAIN_DISK_AUTH),
                                    ("plain", True, DOMAIN_WITHOUT_AUTH)])
-    users = SecretManager(conn, FingerprintStore("/nonexistent", URI)).users(secret())
+    users = SecretManager(conn, fingerprints).users(secret())
     assert users == SecretUsers(["ceph-backup", "ceph-vms"], ["web1", "web2"])
 
 
 def test_users_of_an_iscsi_secret(fingerprints):
     conn = FakeConnection(pools=[RBD_POOL_BY_USAGE, ISCSI_POOL], domains=[("web2", False, DOMAIN_SOURCE_AUTH)])
-    users = SecretManager(conn, FingerprintStore("/nonexistent", URI)).users(SecretDefinition("iscsi", "iscsi-san", uuid=OTHER_UUID))
+    users = SecretManager(conn, fingerprints).users(SecretDefinition("iscsi", "iscsi-san", uuid=OTHER_UUID))
     assert users == SecretUsers(["san"], ["web2"])
 
 
 def test_users_none(fingerprints):
     conn = FakeConnection(pools=[ISCSI_POOL], domains=[("plain", False, DOMAIN_WITHOUT_AUTH)])
-    assert SecretManager(conn, FingerprintStore("/nonexistent", URI)).users(secret()) == SecretUsers([], [])
+    assert SecretManager(conn, fingerprints).users(secret()) == SecretUsers([], [])
 
 
 # -- planning a secret that is present ------------------------------------------------------------------------
