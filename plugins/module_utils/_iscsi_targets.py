@@ -358,9 +358,9 @@ class TargetManager:
         offered = self._iscsiadm.discover(portal, request.iface)
         match = next((record for record in offered if record.target == request.target), None)
         if match is None:
+            offers = ", ".join(record.target for record in offered) or "none"
             raise LqError("portal %s does not offer target %s (it offers: %s). Check the target name, or the "
-                          "target's ACL for this initiator" % (portal, request.target,
-                                                                ", ".join(r.target for r in offered) or "none"))
+                          "target's ACL for this initiator" % (portal, request.target, offers))
         self._iscsiadm.new_record(request.target, portal, match.tpgt, request.iface)
 
     def _apply_settings(self, request: TargetRequest, portal: Portal, settings: t.Mapping[str, str]) -> None:
@@ -416,4 +416,3 @@ def converge_targets(requests: t.Sequence[TargetRequest], manager: TargetManager
 
     return converge(requests, lambda request: plans[request.target].plan, status_of, check_mode, diff_mode,
                     "targets")
-

@@ -21,8 +21,9 @@ CONNECTION_ARGUMENT_SPEC: t.Dict[str, t.Any] = dict(
 class LqModule:
     """An AnsibleModule with the collection's connection options and error handling."""
 
-    def __init__(self, argument_spec: t.Dict[str, t.Any], **kwargs: t.Any) -> None:
-        self.ansible = AnsibleModule(argument_spec=dict(CONNECTION_ARGUMENT_SPEC, **argument_spec), **kwargs)
+    def __init__(self, argument_spec: t.Dict[str, t.Any], uses_libvirt: bool = True, **kwargs: t.Any) -> None:
+        spec = dict(CONNECTION_ARGUMENT_SPEC, **argument_spec) if uses_libvirt else argument_spec
+        self.ansible = AnsibleModule(argument_spec=spec, **kwargs)
 
     @property
     def params(self) -> t.Dict[str, t.Any]:

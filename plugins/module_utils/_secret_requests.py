@@ -19,6 +19,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._requests impo
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import decode_cephx_key
 
+
 @dataclasses.dataclass(frozen=True)
 class SecretKind:
     """What differs between the secret modules: the usage type, and the option that carries the value."""

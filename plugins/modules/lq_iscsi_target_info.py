@@ -118,7 +118,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._module import
 
 
 def main() -> None:
-    module = LqModule(argument_spec=dict(target=dict(type="str")), supports_check_mode=True)
+    module = LqModule(argument_spec=dict(target=dict(type="str")), uses_libvirt=False, supports_check_mode=True)
 
     def report(module: LqModule) -> dict:
         node = module.node()
