@@ -248,8 +248,8 @@ def test_list_form_inherits_the_top_level_defaults():
 
 
 def test_list_form_inherits_state_and_force():
-    requests = requests_of(secrets=[{"name": "a"}, {"name": "b", "force": False}, {"name": "c", "state": "present",
-                                                                                    "key": KEY}],
+    requests = requests_of(secrets=[{"name": "a"}, {"name": "b", "force": False},
+                                    {"name": "c", "state": "present", "key": KEY}],
                            state="absent", force=True)
     assert [(r.state, r.force) for r in requests] == [("absent", True), ("absent", False), ("present", True)]
 

@@ -415,7 +415,7 @@ def test_plan_create(fingerprints):
                           "private": True, "ephemeral": False, "value": VALUE_NEW}
     assert conn.calls == [], "planning changes nothing"
     run(plan)
-    [defined] = conn.secrets.values()
+    (defined,) = list(conn.secrets.values())
     assert defined.definition == SecretDefinition("ceph", NAME, uuid=defined.definition.uuid,
                                                   description="cephx key", private=True)
     assert defined.stored == VALUE
@@ -753,7 +753,7 @@ def converge(requests, conn, fingerprints, check_mode=False, diff_mode=True):
 def test_converge_create(fingerprints):
     conn = FakeConnection()
     result, warnings = converge([request(description="d")], conn, fingerprints)
-    [defined] = conn.secrets
+    (defined,) = list(conn.secrets)
     assert result["changed"] is True and warnings == []
     assert result["actions"] == ["define %s" % LABEL, "set value of %s" % LABEL]
     assert result["secrets"] == [{"uuid": defined, "usage_type": "ceph", "name": NAME, "description": "d",
@@ -769,11 +769,11 @@ def test_converge_check_mode_predicts_and_changes_nothing(fingerprints):
                 request("client.c secret", state="absent", value=None)]
     existing = [(secret(OTHER_UUID, "client.c secret"), None)]
     check_conn = FakeConnection(existing)
-    predicted, _ = converge(requests, check_conn, fingerprints, check_mode=True)
+    predicted = converge(requests, check_conn, fingerprints, check_mode=True)[0]
     assert check_conn.changes() == []
     assert not os.path.exists(fingerprints.directory), "check mode records no fingerprint"
     conn = FakeConnection(existing)
-    real, _ = converge(requests, conn, fingerprints)
+    real = converge(requests, conn, fingerprints)[0]
     assert predicted["changed"] is real["changed"] is True
     assert predicted["actions"] == real["actions"] == [
         "define %s" % LABEL, "set value of %s" % LABEL, "define ceph secret client.b secret",
@@ -789,7 +789,7 @@ def test_converge_check_mode_of_an_unchanged_rerun(fingerprints):
     conn = FakeConnection()
     converge([request(uuid=UUID)], conn, fingerprints)
     conn.calls.clear()
-    result, _ = converge([request(uuid=UUID)], conn, fingerprints, check_mode=True)
+    result = converge([request(uuid=UUID)], conn, fingerprints, check_mode=True)[0]
     assert (result["changed"], result["actions"], result["diff"]) == (False, [], [])
     assert result["secrets"][0]["uuid"] == UUID
 
@@ -797,7 +797,7 @@ def test_converge_check_mode_of_an_unchanged_rerun(fingerprints):
 def test_converge_rotation_diff_shows_no_value(fingerprints):
     conn = FakeConnection()
     converge([request(uuid=UUID)], conn, fingerprints)
-    result, _ = converge([request(uuid=UUID, value=OTHER_VALUE)], conn, fingerprints)
+    result = converge([request(uuid=UUID, value=OTHER_VALUE)], conn, fingerprints)[0]
     assert result["changed"] is True
     [diff] = result["diff"]
     assert (diff["before"]["value"], diff["after"]["value"]) == (VALUE_CURRENT, VALUE_NEW)
@@ -823,7 +823,7 @@ def test_converge_a_refusal_changes_nothing(fingerprints):
 
 
 def test_converge_without_diff(fingerprints):
-    result, _ = converge([request()], FakeConnection(), fingerprints, diff_mode=False)
+    result = converge([request()], FakeConnection(), fingerprints, diff_mode=False)[0]
     assert "diff" not in result
 
 
