@@ -201,9 +201,12 @@ class Sysfs:
 
 
 def by_path_link(portal: Portal, target: str, lun: int, root: str = "/") -> t.Optional[str]:
-    """udev's /dev/disk/by-path link of a LUN: ``ip-<portal>-iscsi-<target>-lun-<n>``."""
-    link = os.path.join(root, "dev/disk/by-path", "ip-%s-iscsi-%s-lun-%d" % (portal, target, lun))
-    return "/dev/disk/by-path/ip-%s-iscsi-%s-lun-%d" % (portal, target, lun) if os.path.islink(link) else None
+    """udev's /dev/disk/by-path link of a LUN: ``ip-<address>:<port>-iscsi-<target>-lun-<n>``.
+
+    udev's path_id prints the connection's persistent_address as it is: an IPv6 address without brackets.
+    """
+    name = "ip-%s:%d-iscsi-%s-lun-%d" % (portal.host, portal.port, target, lun)
+    return "/dev/disk/by-path/" + name if os.path.islink(os.path.join(root, "dev/disk/by-path", name)) else None
 
 
 def serial_of(node: Node, device: str) -> t.Optional[str]:
