@@ -379,7 +379,8 @@ def wait_for_luns(sysfs: Sysfs, node: Node, session: Session, timeout: float,
     udevadm = node.binary("udevadm", "udev")
     previous: t.Optional[t.List[Lun]] = None
     while True:
-        node.run([udevadm, "settle", "--timeout=%d" % max(1, int(timeout))])
+        # Each settle waits at most what is left of the timeout, so the whole wait stays bounded by it.
+        node.run([udevadm, "settle", "--timeout=%d" % max(1, int(deadline - time.monotonic()))])
         luns = session_luns(sysfs, session)
         complete = all(lun.device and lun.by_path for lun in luns)
         if complete and luns == previous:
