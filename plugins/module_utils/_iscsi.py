@@ -334,16 +334,25 @@ class Iscsiadm:
 
 
 def write_record_settings(path: str, values: t.Mapping[str, str]) -> None:
-    """Set ``name = value`` lines of an open-iscsi record file in place, atomically, keeping it root-only."""
+    """Set ``name = value`` lines of an open-iscsi record file in place, atomically, keeping it root-only.
+
+    An empty value removes the setting's line: open-iscsi leaves empty settings out of its files (and warns about a
+    line without a value), so the setting is back at its empty default.
+    """
     with open(path) as stream:
         lines = stream.read().splitlines()
     pending = dict(values)
-    for index, line in enumerate(lines):
+    kept = []
+    for line in lines:
         name = line.partition("=")[0].strip()
-        if "=" in line and name in pending:
-            lines[index] = "%s = %s" % (name, pending.pop(name))
+        if "=" in line and name in values:
+            if values[name] != "" and name in pending:
+                kept.append("%s = %s" % (name, pending.pop(name)))
+            continue
+        kept.append(line)
+    lines = kept
     end = next((i for i, line in enumerate(lines) if line.strip() == "# END RECORD"), len(lines))
-    lines[end:end] = ["%s = %s" % item for item in pending.items()]
+    lines[end:end] = ["%s = %s" % item for item in pending.items() if item[1] != ""]
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".lq-record-")
     try:
         with os.fdopen(handle, "w") as stream:

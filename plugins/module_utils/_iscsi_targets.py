@@ -158,10 +158,17 @@ def chap_settings(prefix: str, chap: t.Optional[Chap]) -> t.Dict[str, str]:
     if chap is None:
         return {prefix + ".authmethod": "None"}
     settings = {prefix + ".authmethod": "CHAP", prefix + ".username": chap.username, prefix + ".password": chap.password}
-    if chap.username_in:
-        settings.update({prefix + ".username_in": chap.username_in,
-                         prefix + ".password_in": t.cast(str, chap.password_in)})
+    # Without mutual CHAP the target's credentials must go: open-iscsi demands mutual CHAP while either is set.
+    settings.update({prefix + ".username_in": chap.username_in or "",
+                     prefix + ".password_in": (chap.password_in or "") if chap.username_in else ""})
     return settings
+
+
+def _file_only(settings: t.Mapping[str, str]) -> t.Dict[str, str]:
+    """The settings that go straight into the record file: passwords (never on a command line), and cleared
+    settings (an empty value removes the line, as open-iscsi writes its files)."""
+    return {name: value for name, value in settings.items()
+            if name.rsplit(".", 1)[-1] in ("password", "password_in") or value == ""}
 
 
 def desired_settings(request: TargetRequest) -> t.Dict[str, str]:
@@ -301,7 +308,8 @@ class TargetManager:
                          lambda: self._iscsiadm.new_record(target, portal, None, iface))
         changes = setting_changes(current, desired) if record else list(desired)
         if changes:
-            shown = ", ".join("%s = %s" % (name, masked({name: desired[name]})[name]) for name in changes)
+            shown = ", ".join("%s = %s" % (name, masked({name: desired[name]})[name] or "<empty>")
+                              for name in changes)
             plan.add("set %s of the node record of %s" % (shown, label),
                      lambda: self._apply_settings(request, portal, {name: desired[name] for name in changes}))
         logged_in = bool(session)
@@ -349,7 +357,7 @@ class TargetManager:
         self._iscsiadm.new_discovery_record(portal, request.iface)
         # Without discovery_auth the record must not keep credentials an earlier run gave it.
         settings = chap_settings("discovery.sendtargets.auth", request.discovery_auth)
-        secrets = {name: value for name, value in settings.items() if name.endswith(("password", "password_in"))}
+        secrets = _file_only(settings)
         for name, value in settings.items():
             if name not in secrets:
                 self._iscsiadm.update_discovery(portal, name, value)
@@ -364,7 +372,7 @@ class TargetManager:
         self._iscsiadm.new_record(request.target, portal, match.tpgt, request.iface)
 
     def _apply_settings(self, request: TargetRequest, portal: Portal, settings: t.Mapping[str, str]) -> None:
-        secrets = {name: value for name, value in settings.items() if name.endswith(("password", "password_in"))}
+        secrets = _file_only(settings)
         for name, value in settings.items():
             if name not in secrets:
                 self._iscsiadm.update(request.target, portal, request.iface, name, value)
