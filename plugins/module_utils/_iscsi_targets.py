@@ -75,7 +75,8 @@ def target_argument_spec() -> t.Dict[str, t.Any]:
     spec = copy.deepcopy(_ENTRY_SPEC)
     for option, default in TARGET_DEFAULTS.items():
         spec[option]["default"] = default
-    spec["targets"] = dict(type="list", elements="dict", options=copy.deepcopy(_ENTRY_SPEC))
+    spec["targets"] = dict(type="list", elements="dict", options=copy.deepcopy(_ENTRY_SPEC),
+                           mutually_exclusive=[("portal", "portals")])
     return spec
 
 
@@ -130,9 +131,14 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
 
 def target_requests(params: t.Mapping[str, t.Any]) -> t.List[TargetRequest]:
     """Every target of the task, or an error listing every problem (before anything changes)."""
-    inherited = [option for option in _ENTRY_SPEC if option != "target"]
+    # An item's own portal or portals replaces both inherited ones (portal and portals exclude each other).
+    inherited = [option for option in _ENTRY_SPEC if option not in ("target", "portal", "portals")]
     requests, problems = [], []
-    for label, entry in entries(params, "targets", inherited):
+    for index, (label, entry) in enumerate(entries(params, "targets", inherited)):
+        if params.get("targets") is not None:
+            label = "targets[%d] (%s)" % (index, entry.get("target"))
+            if not (entry.get("portal") or entry.get("portals")):
+                entry.update(portal=params.get("portal"), portals=params.get("portals"))
         entry = dict(TARGET_DEFAULTS, **{k: v for k, v in entry.items() if v is not None})
         entry_problems = _entry_problems(entry)
         if entry_problems:
