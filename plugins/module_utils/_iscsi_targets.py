@@ -331,6 +331,9 @@ class TargetManager:
                                      % (label, "; ".join(users)))
                 target_plan.relogin_pending = True
             else:
+                if users:
+                    plan.warnings.append("logging out of %s to log in with the new CHAP settings although its LUNs "
+                                         "are in use (force: true): %s" % (label, "; ".join(users)))
                 plan.add("log out of %s to log in with the new CHAP settings" % label,
                          lambda: self._iscsiadm.logout(target, portal, iface))
                 plan.add("log in to %s" % label, lambda: self._login(request, portal))
