@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import glob
+import ipaddress
 import os
 import re
 import socket
@@ -57,10 +58,31 @@ def parse_portal(text: str, option: str = "portal") -> Portal:
              or re.fullmatch(r"(?P<host>[^\s:\[\],]+)(?::(?P<port>\d+))?", value)
              or re.fullmatch(r"(?P<host>[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)", value))
     port = match.groupdict().get("port") if match else None
+    host = match.group("host") if match else ""
+    if ":" in host:
+        try:
+            # iscsiadm prints addresses in their compressed, lowercase form: compare in that form.
+            host = str(ipaddress.IPv6Address(host))
+        except ValueError:
+            match = None
     if not match or (port is not None and not 0 < int(port) < 65536):
         raise LqError("%s: %r is not host, host:port, [ipv6] or [ipv6]:port with a port from 1 to 65535"
                       % (option, text))
-    return Portal(match.group("host"), int(port) if port else DEFAULT_PORT)
+    return Portal(host, int(port) if port else DEFAULT_PORT)
+
+
+def resolve_portal(portal: Portal) -> Portal:
+    """The portal with its host name resolved to the address iscsiadm records (IP addresses stay as they are)."""
+    try:
+        ipaddress.ip_address(portal.host)
+        return portal
+    except ValueError:
+        pass
+    try:
+        address = socket.getaddrinfo(portal.host, portal.port, type=socket.SOCK_STREAM)[0][4][0]
+    except OSError as error:
+        raise LqError("portal: the host name %s does not resolve on the node (%s)" % (portal.host, error))
+    return Portal(str(ipaddress.ip_address(address)), portal.port)
 
 
 def _portal_of(text: str) -> t.Tuple[Portal, str]:

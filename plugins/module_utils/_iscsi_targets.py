@@ -28,6 +28,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._iscsi import 
     masked,
     parse_portal,
     probe_portal,
+    resolve_portal,
     session_luns,
     wait_for_luns,
     with_serials,
@@ -126,6 +127,12 @@ def _entry_problems(entry: t.Mapping[str, t.Any]) -> t.List[str]:
             problems.append(error.message)
     if entry["wait_timeout"] <= 0:
         problems.append("wait_timeout must be a positive number of seconds, got %r" % entry["wait_timeout"])
+    for option in ("auth", "discovery_auth"):
+        for field, value in (entry.get(option) or {}).items():
+            # open-iscsi keeps one setting a line and trims values: such a value would not survive the record file.
+            if value is not None and (value != value.strip() or any(ord(char) < 32 for char in value)):
+                problems.append("%s.%s must not start or end with spaces or hold control characters (line breaks)"
+                                % (option, field))
     return problems
 
 
@@ -422,6 +429,9 @@ class TargetManager:
 
 def converge_targets(requests: t.Sequence[TargetRequest], manager: TargetManager, check_mode: bool,
                      diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
+    # Records and sessions name portals by address: a host name is compared as the address it resolves to.
+    requests = [dataclasses.replace(request, portals=[resolve_portal(portal) for portal in request.portals])
+                for request in requests]
     plans = {request.target: manager.plan(request) for request in requests}
 
     def status_of(request: TargetRequest) -> dict:

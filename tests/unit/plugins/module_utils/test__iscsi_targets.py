@@ -18,7 +18,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.limiquantix.storage.plugins.module_utils import _iscsi_targets
+from ansible_collections.limiquantix.storage.plugins.module_utils import _iscsi, _iscsi_targets
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._iscsi import (
     HIDDEN,
@@ -1261,3 +1261,19 @@ def test_plan_never_holds_a_password_in_its_views(initiator):
                        target_plan.plan.warnings])
     assert PASSWORD not in text and NEW_PASSWORD not in text and PASSWORD_IN not in text
     assert target_plan.plan.before["127.0.0.1:3260"]["settings"]["node.session.auth.password"] == HIDDEN
+
+
+@pytest.mark.parametrize("field, value", [("password", " leading-space1"), ("password", "line\nbreak12345"),
+                                          ("username", "trailing ")])
+def test_chap_values_that_a_record_file_cannot_hold(field, value):
+    auth = {"username": "u", "password": "secret123456"}
+    auth[field] = value
+    problems = _iscsi_targets._entry_problems(dict(_iscsi_targets.TARGET_DEFAULTS, target="iqn.2026-11.lab:t", portal="10.0.0.5", auth=auth))
+    assert problems == ["auth.%s must not start or end with spaces or hold control characters (line breaks)" % field]
+    assert all(value not in problem for problem in problems)
+
+
+def test_host_names_resolve_to_the_address_iscsiadm_records(monkeypatch):
+    monkeypatch.setattr(_iscsi.socket, "getaddrinfo", lambda host, port, type: [(0, 0, 0, "", ("10.0.0.5", port))])
+    assert _iscsi.resolve_portal(Portal("san.example.com", 3261)) == Portal("10.0.0.5", 3261)
+    assert _iscsi.resolve_portal(Portal("fd00::1")) == Portal("fd00::1")
