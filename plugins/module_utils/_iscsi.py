@@ -32,12 +32,13 @@ HIDDEN = "********"
 # iscsiadm exit codes (open-iscsi's iscsi_err.h) that name a cause an operator can act on.
 _EXIT_CAUSES = {
     8: "the portal did not answer in time (is the target running and reachable?)",
+    12: "the initiator's iSCSI driver is missing (modprobe iscsi_tcp; install the kernel's extra modules)",
     15: "a session to this target already exists",
-    19: "the initiator's iSCSI driver is missing (modprobe iscsi_tcp; install the kernel's extra modules)",
+    19: "the target refused the login for good (check the target name and the target's ACL for this initiator; with "
+        "mutual CHAP, that username_in and password_in are the target's own CHAP credentials)",
     20: "no connection to iscsid (start iscsid: systemctl start iscsid)",
     21: "no records or sessions found",
     24: "the target rejected the login credentials (CHAP user name or password wrong)",
-    29: "the target refused the login: the initiator is not allowed (check the target's ACL for this initiator)",
 }
 
 

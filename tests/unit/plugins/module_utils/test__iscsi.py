@@ -686,9 +686,11 @@ LOGIN_FAILED = ("iscsiadm: Could not login to [iface: default, target: %s, porta
     (24, LOGIN_FAILED, "the target rejected the login credentials (CHAP user name or password wrong)"),
     (8, "iscsiadm: initiator reported error (8 - connection timed out)\n",
      "the portal did not answer in time (is the target running and reachable?)"),
-    (29, "iscsiadm: initiator reported error (29 - ...)\n",
-     "the target refused the login: the initiator is not allowed (check the target's ACL for this initiator)"),
-    (19, "iscsiadm: initiator reported error (19 - ...)\n",
+    (19, "iscsiadm: initiator reported error (19 - encountered non-retryable iSCSI login failure)\n",
+     "the target refused the login for good (check the target name and the target's ACL for this initiator; with "
+     "mutual CHAP, that username_in and password_in are the target's own CHAP credentials)"),
+    (12, "iscsiadm: initiator reported error (12 - iSCSI driver not found. Please make sure it is loaded, and retry "
+         "the operation)\n",
      "the initiator's iSCSI driver is missing (modprobe iscsi_tcp; install the kernel's extra modules)"),
 ])
 def test_login_errors(rc, err, cause):
