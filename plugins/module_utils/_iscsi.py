@@ -334,8 +334,9 @@ class Iscsiadm:
 
     def _record_file(self, target: str, portal: Portal, iface: str) -> str:
         for root in self._record_roots:
-            for directory in glob.glob(os.path.join(root, "nodes", glob.escape(target),
-                                                    glob.escape("%s,%d," % (portal.host, portal.port)) + "*")):
+            # ip,port,tpgt/<iface>; a record made without a portal group tag (discovery: false) is the file ip,port.
+            entry = os.path.join(root, "nodes", glob.escape(target), glob.escape("%s,%d" % (portal.host, portal.port)))
+            for directory in glob.glob(entry) + glob.glob(entry + ",*"):
                 path = os.path.join(directory, iface) if os.path.isdir(directory) else directory
                 if os.path.isfile(path):
                     return path

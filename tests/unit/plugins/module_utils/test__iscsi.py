@@ -823,6 +823,18 @@ def test_set_secrets_record_file_without_iface_directory(tmp_path):
     assert PASSWORD in (nodes / "127.0.0.1,3260,1").read_text()
 
 
+def test_set_secrets_record_without_portal_group_tag(tmp_path):
+    """iscsiadm -m node -o new without a tpgt (discovery: false) stores the record as the file ip,port."""
+    nodes = tmp_path / "etc/iscsi/nodes" / IQN
+    nodes.mkdir(parents=True)
+    (nodes / "127.0.0.1,3260").write_text(RECORD_FILE.replace("node.tpgt = 1", "node.tpgt = -1"))
+    (nodes / "127.0.0.1,32601").write_text(RECORD_FILE)
+    iscsiadm, _commands = iscsiadm_with(record_roots=(str(tmp_path / "etc/iscsi"),))
+    iscsiadm.set_secrets(IQN, LOCAL, "default", {"node.session.auth.password": PASSWORD})
+    assert PASSWORD in (nodes / "127.0.0.1,3260").read_text()
+    assert PASSWORD not in (nodes / "127.0.0.1,32601").read_text()
+
+
 def test_set_secrets_of_a_missing_record(tmp_path, record_file):
     iscsiadm, _commands = iscsiadm_with(record_roots=(str(tmp_path / "etc/iscsi"), "/nonexistent"))
     for target, portal, iface in ((IQN, LOCAL, "iser"), (IQN, Portal("127.0.0.1", 3261), "default"),
