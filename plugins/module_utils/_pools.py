@@ -27,6 +27,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import PoolBackend
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_requests import PoolRequest
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import (
+    Host,
     PoolDefinition,
     from_xml,
     normalized,
@@ -167,6 +168,11 @@ class PoolManager:
         else:
             backend = backend_for(request.type or "")
             fields = backend.definition_fields(request.options)
+            if current is not None and request.options.get("host") is not None and request.options.get("port") is None:
+                # A port the task leaves out keeps its current value too, such as the 3260 that libvirt writes into
+                # an iscsi pool's definition when it starts the pool (else every rerun would redefine and restart it).
+                ports = {host.name: host.port for host in current.definition.hosts}
+                fields["hosts"] = tuple(Host(host.name, ports.get(host.name)) for host in fields["hosts"])
             if current is None:
                 return normalized(PoolDefinition(name=request.name, type=backend.pool_type,
                                                  **dict(backend.default_fields(request.name, request.options),

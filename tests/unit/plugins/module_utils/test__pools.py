@@ -162,6 +162,18 @@ def test_desired_definition_from_xml():
     assert desired_definition(req, current) == dataclasses.replace(current.definition, target_path="/elsewhere")
 
 
+def test_desired_definition_keeps_the_port_the_task_leaves_out():
+    # libvirt writes port 3260 into an iscsi pool's definition when it starts the pool.
+    san = PoolDefinition(name="san", type="iscsi", target_path="/dev/disk/by-path", hosts=(Host("10.0.0.20", 3260),),
+                         devices=("iqn.2026-01.com.example:san",))
+    options = {"host": "10.0.0.20", "iqn": "iqn.2026-01.com.example:san"}
+    assert desired_definition(request("san", "iscsi", options), snapshot(san)) == san
+    moved = desired_definition(request("san", "iscsi", dict(options, host="10.0.0.21")), snapshot(san))
+    assert moved.hosts == (Host("10.0.0.21"),)
+    assert desired_definition(request("san", "iscsi", dict(options, port=3261)), snapshot(san)).hosts == (
+        Host("10.0.0.20", 3261),)
+
+
 def test_desired_definition_cannot_change_the_type():
     req = request(pool_type="fs", options={"target": "/srv/images", "device": "/dev/vdb"})
     with pytest.raises(LqError, match="pool images is of type dir, not fs: a pool's type cannot change"):
