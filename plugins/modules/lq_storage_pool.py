@@ -143,6 +143,10 @@ options:
   host:
     description:
       - Server of a C(netfs) pool (NFS server) or portal host of an C(iscsi) or C(iscsi-direct) pool.
+      - Before it starts such a pool, and before M(limiquantix.storage.lq_volume) and friends read its volumes, the
+        module probes the host over TCP (nfsd's port 2049, or the portal's port; 3 seconds) and fails with a message
+        naming it when it does not answer. Without the probe C(mount.nfs) and C(iscsiadm) wait about 2 minutes, and
+        libiscsi fails with an obscure message.
     type: str
   port:
     description:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import socket
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
@@ -34,6 +35,8 @@ DEFINITION_OPTIONS = (
 _IQN_PATTERN = re.compile(r"^(iqn\.\d{4}-\d{2}\.[^\s:]+(:\S+)?|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$")
 _MOUNT_OPTION_PATTERN = re.compile(r"^[^\s,]+$")
 _RBD_OPTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Seconds a probe of the pool's storage server waits for a TCP connection.
+PROBE_TIMEOUT = 3.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +67,17 @@ def parse_monitor(monitor: str) -> Host:
     return Host(match.group("host"), int(port) if port is not None else None)
 
 
+def probe_tcp(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> t.Optional[str]:
+    """None when something accepts TCP connections at ``host``:``port``, else why not."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.timeout:
+        return "no answer within %g s" % timeout
+    except OSError as error:
+        return error.strerror or str(error)
+
+
 def format_monitor(host: Host) -> str:
     name = "[%s]" % host.name if ":" in host.name else host.name
     return name if host.port is None else "%s:%d" % (name, host.port)
@@ -90,6 +104,10 @@ class PoolBackend:
     size_granularity: t.ClassVar[int] = 1
     # Whether the storage itself clones copy-on-write (RBD clones), rather than through a qcow2 backing file.
     native_clones: t.ClassVar[bool] = False
+    # The server the pool's hosts run, and its TCP port when the host has none, for require_reachable to probe
+    # (None: nothing to probe).
+    server: t.ClassVar[str] = ""
+    server_port: t.ClassVar[t.Optional[int]] = None
 
     @property
     def options(self) -> t.Tuple[str, ...]:
@@ -214,7 +232,22 @@ class PoolBackend:
     # -- reaching the storage ----------------------------------------------------------------------
 
     def require_reachable(self, definition: PoolDefinition, doing: str) -> None:
-        """Fail fast, with a clear message, when the pool's storage cannot answer (before libvirt waits on it)."""
+        """Fail fast, with a clear message, when the pool's storage cannot answer (before libvirt waits on it).
+
+        Probes each host of the pool at its port (or :attr:`server_port`) over TCP; fine when one answers.
+        """
+        if self.server_port is None or not definition.hosts:
+            return
+        problems = []
+        for host in definition.hosts:
+            port = host.port or self.server_port
+            problem = probe_tcp(host.name, port)
+            if problem is None:
+                return
+            problems.append("%s: %s" % (format_monitor(Host(host.name, port)), problem))
+        raise LqError("%s: the %s of pool %s does not answer (%s). Check that it runs, the pool's host%s, and that "
+                      "this node may reach it" % (doing, self.server, definition.name, "; ".join(problems),
+                                                  " and port" if "port" in self.options else ""))
 
     # -- building -------------------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ class IscsiBackend(PoolBackend):
     owns_target_path = False
     manages_volumes = False
     storage_deletable = False
+    # Without a portal libvirt's iscsiadm login retries for over 2 minutes, then reports "connection timed out".
+    server = "iSCSI target"
+    server_port = 3260
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         return {"target_path": "/dev/disk/by-path"}

@@ -16,3 +16,6 @@ class IscsiDirectBackend(PoolBackend):
     auth_type = "chap"
     manages_volumes = False
     storage_deletable = False
+    # Without a portal libiscsi only says "iscsi_service_reconnect_if_loggedin. Can not reconnect right now."
+    server = "iSCSI target"
+    server_port = 3260

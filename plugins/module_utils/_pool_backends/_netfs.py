@@ -21,6 +21,10 @@ class NetfsBackend(PoolBackend):
     size_granularity = 512
     required_options = ("target", "host", "export")
     optional_options = ("filesystem", "nfs_version", "mount_options", "mode", "owner", "group")
+    # Without nfsd answering, mount.nfs retries an NFSv4 mount for 2 minutes, and fails an NFSv3 one with
+    # "requested NFS version or transport protocol is not supported": probe nfsd's port first.
+    server = "NFS server (nfsd)"
+    server_port = 2049
 
     def _value_problems(self, options: t.Mapping[str, t.Any]) -> t.List[str]:
         problems = super()._value_problems(options)

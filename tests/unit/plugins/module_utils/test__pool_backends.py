@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import mode_text
-from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import BACKENDS, backend_for
+from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import BACKENDS, _base, backend_for
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends._base import (
     BUILD_NEW,
     BUILD_NO_OVERWRITE,
@@ -650,3 +650,49 @@ def test_build_logical_without_devices_or_volume_group(overwrite):
         backend_for("logical").build_step(logical_definition(devices=()), FakeNode(), overwrite)
     assert excinfo.value.message.startswith("volume group vg_vms does not exist and no devices are given to create it "
                                             "on: set devices")
+
+
+# -- probing the storage server before libvirt waits on it ----------------------------------------------------
+
+
+@pytest.fixture
+def probes(monkeypatch):
+    """The host:port pairs probed; those in ``down`` give the reason they do not answer."""
+    calls, down = [], {}
+
+    def probe_tcp(host, port):
+        calls.append("%s:%d" % (host, port))
+        return down.get("%s:%d" % (host, port))
+
+    monkeypatch.setattr(_base, "probe_tcp", probe_tcp)
+    return calls, down
+
+
+@pytest.mark.parametrize("pool_type, host, probed", [
+    ("netfs", Host("nfs.example.com"), "nfs.example.com:2049"),
+    ("iscsi", Host("10.0.0.20"), "10.0.0.20:3260"),
+    ("iscsi-direct", Host("10.0.0.20", 3261), "10.0.0.20:3261"),
+])
+def test_require_reachable_probes_the_server(probes, pool_type, host, probed):
+    calls, down = probes
+    definition = PoolDefinition(name="p", type=pool_type, hosts=(host,))
+    backend_for(pool_type).require_reachable(definition, "starting pool p")
+    assert calls == [probed]
+    down[probed] = "Connection refused"
+    with pytest.raises(LqError, match=r"^starting pool p: the .* of pool p does not answer \(%s: Connection refused\)"
+                       % probed.replace(".", r"\.")):
+        backend_for(pool_type).require_reachable(definition, "starting pool p")
+
+
+def test_require_reachable_is_content_with_one_host(probes):
+    calls, down = probes
+    down["10.0.0.20:3260"] = "no answer within 3 s"
+    definition = PoolDefinition(name="p", type="iscsi", hosts=(Host("10.0.0.20"), Host("10.0.0.21")))
+    backend_for("iscsi").require_reachable(definition, "starting pool p")
+    assert calls == ["10.0.0.20:3260", "10.0.0.21:3260"]
+
+
+@pytest.mark.parametrize("pool_type", ["dir", "fs", "logical"])
+def test_require_reachable_probes_nothing_for_local_pools(probes, pool_type):
+    backend_for(pool_type).require_reachable(PoolDefinition(name="p", type=pool_type), "starting pool p")
+    assert probes[0] == []
