@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import stat
 import typing as t
 
@@ -67,6 +68,21 @@ class Node:
     @staticmethod
     def exists(path: str) -> bool:
         return os.path.exists(path)
+
+    @staticmethod
+    def device_name(path: str) -> str:
+        """The name LVM lists the block device at ``path`` by: a link (/dev/disk/by-path/..., /dev/disk/by-id/...)
+        resolved to the kernel's name, a device-mapper device as /dev/mapper/<name>; ``path`` when it does not exist."""
+        if not os.path.exists(path):
+            return path
+        real = os.path.realpath(path)
+        if re.fullmatch(r"/dev/dm-\d+", real):
+            try:
+                with open("/sys/block/%s/dm/name" % os.path.basename(real)) as name_file:
+                    return "/dev/mapper/%s" % name_file.read().strip()
+            except OSError:
+                pass
+        return real
 
     def run(self, argv: t.List[str]) -> t.Tuple[int, str, str]:
         """Run a command on the node, always as an argv list (never through a shell)."""

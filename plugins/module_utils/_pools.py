@@ -142,6 +142,7 @@ class PoolManager:
         if request.state == "absent":
             return PoolPlan(request, current, None, self._plan_absent(request, current))
         desired = self._desired_definition(request, current)
+        desired = backend_for(desired.type).on_node(desired, self._node)
         pool_plan = PoolPlan(request, current, desired, Plan(
             "pool", request.name,
             before=_lifecycle_view(current.definition, current.active, current.autostart) if current else None,

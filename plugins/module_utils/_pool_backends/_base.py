@@ -229,6 +229,10 @@ class PoolBackend:
         }
         return {option: values[option] for option in self.options if values[option] not in (None, [], {})}
 
+    def on_node(self, definition: PoolDefinition, node: Node) -> PoolDefinition:
+        """``definition`` as libvirt needs it on this node (the pool types that care resolve device names)."""
+        return definition
+
     # -- reaching the storage ----------------------------------------------------------------------
 
     def require_reachable(self, definition: PoolDefinition, doing: str) -> None:

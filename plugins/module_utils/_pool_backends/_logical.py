@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
@@ -28,6 +29,13 @@ class LogicalBackend(PoolBackend):
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         volume_group = options.get("volume_group") or name
         return {"source_name": volume_group, "source_format": "lvm2", "target_path": "/dev/%s" % volume_group}
+
+    def on_node(self, definition: PoolDefinition, node: Node) -> PoolDefinition:
+        # libvirt starts a logical pool only when one of its devices is, by name, a physical volume that pvs lists
+        # for the volume group (/dev/sdb, /dev/mapper/mpatha): with a link (/dev/disk/by-path/..., by-id/...) it
+        # builds the volume group and then fails to start it ("cannot find any matching source devices"). So the
+        # pool is defined with the names the links point to, and a rerun compares the same names.
+        return dataclasses.replace(definition, devices=tuple(node.device_name(device) for device in definition.devices))
 
     def build_step(self, definition: PoolDefinition, node: Node, overwrite: bool) -> t.Optional[BuildStep]:
         volume_group = definition.source_name or definition.name

@@ -155,3 +155,14 @@ def test_permission_drift_and_set_permissions(tmp_path):
 
 def test_permission_drift_of_a_missing_directory_is_for_the_build_to_handle(tmp_path):
     assert Node.permission_drift(str(tmp_path / "missing"), "0711", None, None) is None
+
+
+def test_device_name_resolves_links(tmp_path):
+    device = tmp_path / "sdb"
+    device.write_text("")
+    link = tmp_path / "by-path" / "ip-10.0.0.20:3260-iscsi-iqn.2026-01.com.example:san-lun-1"
+    link.parent.mkdir()
+    link.symlink_to("../sdb")
+    assert Node.device_name(str(link)) == str(device)
+    assert Node.device_name(str(device)) == str(device)
+    assert Node.device_name("/dev/lqtest-no-such-disk") == "/dev/lqtest-no-such-disk"

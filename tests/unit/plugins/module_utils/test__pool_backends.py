@@ -696,3 +696,24 @@ def test_require_reachable_is_content_with_one_host(probes):
 def test_require_reachable_probes_nothing_for_local_pools(probes, pool_type):
     backend_for(pool_type).require_reachable(PoolDefinition(name="p", type=pool_type), "starting pool p")
     assert probes[0] == []
+
+
+class LinkNode:
+    """A node whose /dev/disk/by-path links point at /dev/sdb and /dev/sdc."""
+
+    @staticmethod
+    def device_name(path):
+        return {"/dev/disk/by-path/lun-1": "/dev/sdb", "/dev/disk/by-path/lun-2": "/dev/sdc"}.get(path, path)
+
+
+def test_a_logical_pool_is_defined_with_the_devices_links_point_to():
+    # libvirt matches the devices against pvs's names, not through links.
+    definition = PoolDefinition(name="vg", type="logical", source_name="vg",
+                                devices=("/dev/disk/by-path/lun-1", "/dev/disk/by-path/lun-2", "/dev/vdd"))
+    assert BACKENDS["logical"].on_node(definition, LinkNode()).devices == ("/dev/sdb", "/dev/sdc", "/dev/vdd")
+
+
+@pytest.mark.parametrize("pool_type", sorted(set(POOL_TYPES) - {"logical"}))
+def test_other_pools_are_defined_as_given(pool_type):
+    definition = PoolDefinition(name="p", type=pool_type, devices=("/dev/disk/by-path/lun-1",))
+    assert BACKENDS[pool_type].on_node(definition, LinkNode()) is definition
