@@ -43,8 +43,8 @@ def check_context(context, version):
         requirements = yaml.safe_load(handle)
     wanted = {"name": "collections/" + tarball, "type": "file"}
     if requirements.get("collections") != [wanted]:
-        problems.append("_build/requirements.yml: collections are %r, expected [%r]" % (requirements.get("collections"),
-                                                                                       wanted))
+        problems.append("_build/requirements.yml: collections are %r, expected [%r]"
+                        % (requirements.get("collections"), wanted))
     return problems
 
 

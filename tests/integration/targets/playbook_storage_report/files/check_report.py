@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, LimiQuantix storage team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Checks a fleet storage report (playbooks/storage_report.yml): the JSON's structure and types, and that the
