@@ -232,9 +232,9 @@ class VolumeManager:
         volume_format = request.format or ("qcow2" if "qcow2" in backend_for(pool.type).volume_formats else "raw")
         if request.preallocation == "metadata" and volume_format != "qcow2":
             raise LqError("preallocation: metadata applies to qcow2 volumes; use full or off for %s" % volume_format)
+        full = request.preallocation == "full" or not backend_for(pool.type).sparse_volumes
         desired = VolumeDefinition(name=request.name, capacity=request.capacity, format=volume_format,
-                                   allocation=request.capacity if request.preallocation == "full" else 0,
-                                   **permissions)
+                                   allocation=request.capacity if full else 0, **permissions)
         # libvirt allocates a qcow2 volume's data (allocation = capacity) only along with its metadata.
         preallocate_qcow2 = volume_format == "qcow2" and request.preallocation in ("metadata", "full")
         flags = _CREATE_PREALLOC_METADATA if preallocate_qcow2 else 0

@@ -74,6 +74,8 @@ options:
     description:
       - V(off) allocates on write (sparse), V(metadata) preallocates qcow2 metadata, V(full) allocates the whole
         capacity. Applies when the volume is created.
+      - Volumes of C(logical) pools are always fully allocated. libvirt would make a sparse one an LVM snapshot whose
+        copy-on-write space is its allocation, which LVM invalidates, losing the data, once that much is written.
     type: str
     choices: ['off', metadata, full]
     default: 'off'

@@ -102,6 +102,8 @@ class PoolBackend:
     # Volume formats the pool type can hold, and the unit its volume sizes are rounded up to.
     volume_formats: t.ClassVar[t.Tuple[str, ...]] = ("raw",)
     size_granularity: t.ClassVar[int] = 1
+    # Whether a volume may be created sparse (allocation below capacity), allocating on write.
+    sparse_volumes: t.ClassVar[bool] = True
     # Whether the storage itself clones copy-on-write (RBD clones), rather than through a qcow2 backing file.
     native_clones: t.ClassVar[bool] = False
     # The server the pool's hosts run, and its TCP port when the host has none, for require_reachable to probe

@@ -24,6 +24,10 @@ class LogicalBackend(PoolBackend):
     permissions_apply_live = False
     # LVM allocates whole extents (4 MiB by default): a logical volume is rounded up to them.
     size_granularity = 4 * 1024 * 1024
+    # A volume with allocation below capacity is an LVM snapshot of a virtual origin to libvirt, whose copy-on-write
+    # space is the allocation (one extent for none): once that much is written, LVM invalidates it and the data is
+    # gone. So every logical volume is fully allocated.
+    sparse_volumes = False
     optional_options = ("volume_group", "devices", "target")
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:

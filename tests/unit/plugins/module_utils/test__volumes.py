@@ -266,6 +266,8 @@ def test_plan_create_raw_in_a_logical_pool():
     vg = FakePool(PoolDefinition(name="vg_vms", type="logical", target_path="/dev/vg_vms", source_name="vg_vms"))
     volume_plan = manager(vg).plan(request("vg_vms", "data", capacity=GIB))
     assert volume_plan.desired.format == "raw"
+    # Fully allocated whatever preallocation says: a sparse LV is a snapshot that LVM invalidates once it fills.
+    assert volume_plan.desired.allocation == GIB
     with pytest.raises(LqError, match="format qcow2 is not one a logical pool holds"):
         manager(vg).plan(request("vg_vms", "data", capacity=GIB, format="qcow2"))
 
