@@ -332,6 +332,11 @@ class VolumeManager:
                 if shrinking and pool.type == "rbd":
                     # libvirt's rbd driver refuses the shrink flag, and libvirt refuses to shrink without it.
                     add_step(plan, description + " (librbd)", lambda: self._shrink_rbd(request, pool, capacity))
+                elif pool.type == "logical":
+                    # libvirt's logical driver cannot resize ("storage pool does not support changing of volume
+                    # capacity"): LVM does it.
+                    path = t.cast(str, current.path)
+                    add_step(plan, description + " (lvresize)", lambda: self._resize_lv(request, path, capacity))
                 else:
                     flags = _RESIZE_SHRINK if shrinking else 0
                     add_step(plan, description,
@@ -350,6 +355,15 @@ class VolumeManager:
             if not self._same_content(request.upload_from, current):
                 self._plan_upload(volume_plan, label)
         return desired, volume_plan
+
+    def _resize_lv(self, request: VolumeRequest, path: str, capacity: int) -> None:
+        # --force: lvresize asks before it reduces a logical volume; allow_shrink already said yes.
+        rc, _out, err = self._node.run([self._node.binary("lvresize", "lvm2"), "--force", "--size", "%db" % capacity,
+                                        path])
+        if rc != 0:
+            raise LqError("resizing logical volume %s with lvresize failed: %s" % (path, err.strip()))
+        # The volume changed behind libvirt's back: make the pool read its size again.
+        self.pool(request.pool)[0].refresh(0)
 
     def _shrink_rbd(self, request: VolumeRequest, pool: PoolDefinition, capacity: int) -> None:
         with CephClient(pool, self._ceph_keyring) as ceph:

@@ -20,6 +20,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml impo
     PoolDefinition,
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import to_xml as pool_to_xml
+from ansible_collections.limiquantix.storage.plugins.module_utils._units import format_size
 from ansible_collections.limiquantix.storage.plugins.module_utils._volume_requests import VolumeRequest
 from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml import VolumeDefinition, from_xml, to_xml
 from ansible_collections.limiquantix.storage.plugins.module_utils._volumes import (
@@ -304,6 +305,36 @@ def test_plan_shrink_is_guarded():
     volume_plan = manager(pool).plan(request(name="web1.qcow2", capacity=GIB, allow_shrink=True))
     volume_plan.plan.actions[0].run()
     assert pool.calls[-1] == ("resize", "web1.qcow2", GIB, 4)
+
+
+class LvmNode(FakeNode):
+    def __init__(self, rc=0):
+        self.rc, self.commands = rc, []
+
+    def binary(self, name, package):
+        return "/usr/sbin/%s" % name
+
+    def run(self, argv):
+        self.commands.append(argv)
+        return self.rc, "", "  Insufficient free space: 256 extents needed, but only 12 available" if self.rc else ""
+
+
+@pytest.mark.parametrize("capacity, verb", [(2 * GIB, "grow"), (GIB // 2, "shrink")])
+def test_plan_resize_of_a_logical_volume_is_lvms(capacity, verb):
+    # libvirt's logical driver cannot resize volumes.
+    vg = FakePool(PoolDefinition(name="vg_vms", type="logical", target_path="/dev/vg_vms", source_name="vg_vms"),
+                  [volume_xml("data", GIB, "raw", "/dev/vg_vms")])
+    node = LvmNode()
+    volume_plan = VolumeManager(FakeConnection([vg]), node).plan(request("vg_vms", "data", capacity=capacity,
+                                                                         allow_shrink=True))
+    assert volume_plan.plan.action_descriptions() == ["%s volume vg_vms/data from 1.0 GiB to %s (lvresize)"
+                                                      % (verb, format_size(capacity))]
+    volume_plan.plan.actions[0].run()
+    assert node.commands == [["/usr/sbin/lvresize", "--force", "--size", "%db" % capacity, "/dev/vg_vms/data"]]
+    assert vg.calls[-1] == ("refresh",)
+    node.rc = 5
+    with pytest.raises(LqError, match="resizing logical volume /dev/vg_vms/data with lvresize failed: Insufficient"):
+        volume_plan.plan.actions[0].run()
 
 
 def test_plan_format_is_not_converted():
