@@ -20,10 +20,10 @@ import time
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._net import PROBE_TIMEOUT, probe_tcp
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node, parse_export
 
 DEFAULT_PORT = 3260
-PROBE_TIMEOUT = 3.0
 # Where distributions keep open-iscsi's records: Debian/Ubuntu, then EL/Fedora/SUSE.
 RECORD_ROOTS = ("/etc/iscsi", "/var/lib/iscsi")
 SECRET_SETTINGS = ("password", "password_in")
@@ -148,13 +148,7 @@ def masked(settings: t.Mapping[str, str]) -> t.Dict[str, str]:
 
 def probe_portal(portal: Portal, timeout: float = PROBE_TIMEOUT) -> t.Optional[str]:
     """None when something accepts TCP connections at the portal, else why not."""
-    try:
-        with socket.create_connection((portal.host, portal.port), timeout=timeout):
-            return None
-    except socket.timeout:
-        return "no answer within %g s" % timeout
-    except OSError as error:
-        return error.strerror or str(error)
+    return probe_tcp(portal.host, portal.port, timeout)
 
 
 # -- LUNs: from the session in sysfs to block devices ---------------------------------------------------------

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
 import typing as t
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
+from ansible_collections.limiquantix.storage.plugins.module_utils._net import probe_tcp
 from ansible_collections.limiquantix.storage.plugins.module_utils._node import Node, describe_signature, mode_text, numeric_id
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import Auth, Host, PoolDefinition
 
@@ -35,8 +35,6 @@ DEFINITION_OPTIONS = (
 _IQN_PATTERN = re.compile(r"^(iqn\.\d{4}-\d{2}\.[^\s:]+(:\S+)?|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$")
 _MOUNT_OPTION_PATTERN = re.compile(r"^[^\s,]+$")
 _RBD_OPTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-# Seconds a probe of the pool's storage server waits for a TCP connection.
-PROBE_TIMEOUT = 3.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,17 +63,6 @@ def parse_monitor(monitor: str) -> Host:
         raise LqError("monitors: %r is not host, host:port, [ipv6] or [ipv6]:port with a port from 1 to 65535"
                       % monitor)
     return Host(match.group("host"), int(port) if port is not None else None)
-
-
-def probe_tcp(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> t.Optional[str]:
-    """None when something accepts TCP connections at ``host``:``port``, else why not."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return None
-    except socket.timeout:
-        return "no answer within %g s" % timeout
-    except OSError as error:
-        return error.strerror or str(error)
 
 
 def format_monitor(host: Host) -> str:
