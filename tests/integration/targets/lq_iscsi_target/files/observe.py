@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """What the node shows of iSCSI targets, as JSON, for the lq_iscsi_target integration tests.
 
 Usage: observe.py [--discovery=PORTAL] TARGET...   Every fact comes from the tools an operator would use:

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Watch every process's command line while modules run, to show that no CHAP password passes through one.
 
   ps_watch.py start OUT   forks a watcher that reads /proc/*/cmdline (what ps shows) every 10 ms, keeping each

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Prepares a run of the lq_iscsi_target integration tests in the guest, in one step (each task costs seconds
 against the emulated guest). Run as ``python3 -c "$(cat setup.py)" DIR`` with JSON on stdin:
 {"files": {name: text}, "spec": [tgt targets, see tgt.py]}.

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """The tgt side of the lq_iscsi_target integration tests (runs in the guest, as root).
 
   tgt.py setup DIR        targets from the JSON list on stdin: [{name, iqn, incoming: {user, password}
