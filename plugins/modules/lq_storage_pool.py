@@ -133,6 +133,9 @@ options:
   devices:
     description:
       - Physical volumes of a C(logical) pool's volume group, used when the module creates the volume group.
+      - Stable links such as C(/dev/disk/by-path/...) or C(/dev/disk/by-id/...) are resolved to the device names LVM
+        lists (C(/dev/sdb), C(/dev/mapper/mpatha)) in the pool definition, because libvirt starts a logical pool only
+        when its devices match those names. A rerun with the same links compares equal.
     type: list
     elements: path
   filesystem:
