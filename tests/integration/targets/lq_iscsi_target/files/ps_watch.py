@@ -1,32 +1,42 @@
 """Watch every process's command line while modules run, to show that no CHAP password passes through one.
 
-  ps_watch.py start OUT   forks a watcher that reads /proc/*/cmdline (what ps shows) every 10 ms, keeping each
-                          distinct command line, until OUT.stop exists or OUT's directory
+  ps_watch.py start OUT   forks a watcher that reads /proc/*/cmdline (what ps shows) of new processes every
+                          ~20 ms, keeping each distinct command line, until OUT.stop exists or OUT's directory
                           is gone (at most 10 minutes); it writes them to OUT.
   ps_watch.py check OUT   stops the watcher, then prints JSON: how many scans it made, how many distinct command
                           lines it saw (and how many of them ran iscsiadm), and those holding one of the
                           newline-separated secrets on stdin - leaving out tgtadm's, the fixture's (tgt
                           takes a CHAP password only on its command line), and showing <SECRET> for the secret.
 """
-import glob
 import json
 import os
 import sys
 import time
 
+READS = 5  # sightings of a process whose command line is read
+
 
 def watch(out):
-    seen, scans, end = set(), 0, time.monotonic() + 600
+    # A process's command line is read on its first few sightings only (after fork it shows its parent's until
+    # it execs): reading every process at every scan would keep a CPU of the emulated guest busy.
+    seen, sightings, scans, end = set(), {}, 0, time.monotonic() + 600
     # Stops also when the run's directory goes (a failed run's cleanup).
     while not os.path.exists(out + ".stop") and os.path.isdir(os.path.dirname(out)) and time.monotonic() < end:
-        for path in glob.glob("/proc/[0-9]*/cmdline"):
-            try:
-                with open(path, "rb") as stream:
-                    seen.add(stream.read().replace(b"\0", b" ").decode("utf-8", "replace").strip())
-            except OSError:
-                pass
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+        for pid in pids:
+            count = sightings.get(pid, 0)
+            if count < READS:
+                sightings[pid] = count + 1
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as stream:
+                        seen.add(stream.read().replace(b"\0", b" ").decode("utf-8", "replace").strip())
+                except OSError:
+                    pass
+        alive = set(pids)
+        for pid in [pid for pid in sightings if pid not in alive]:
+            del sightings[pid]
         scans += 1
-        time.sleep(0.01)
+        time.sleep(0.02)
     try:
         with open(out + ".tmp", "w") as stream:
             json.dump({"scans": scans, "lines": sorted(seen)}, stream)
