@@ -128,8 +128,11 @@ class VolumeManager:
             with CephClient(pool, self._ceph_keyring) as ceph:
                 return [clone for clone in ceph.descendants(volume.name) if clone not in self._deleted]
         with libvirt_errors("listing storage pools"):
+            # Only pools that hold qcow2 volumes can hold one built on a backing file; reading the others (an rbd
+            # pool whose cluster is down, say) could only fail for no reason.
             pool_names = [handle.name() for handle in self._conn.listAllStoragePools(
-                libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)]
+                libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE)
+                if "qcow2" in backend_for(pool_from_xml(handle.XMLDesc(0)).type).volume_formats]
         dependents = ["%s/%s" % (pool_name, other.name) for pool_name in sorted(pool_names)
                       for other in self.volumes(pool_name) if volume.path and other.backing_path == volume.path]
         return [dependent for dependent in dependents if dependent not in self._deleted]
