@@ -27,6 +27,7 @@ DEFAULT_PORT = 3260
 # Where distributions keep open-iscsi's records: Debian/Ubuntu, then EL/Fedora/SUSE.
 RECORD_ROOTS = ("/etc/iscsi", "/var/lib/iscsi")
 SECRET_SETTINGS = ("password", "password_in")
+CHAP_FIELDS = ("username", "password", "username_in", "password_in")
 HIDDEN = "********"
 
 # iscsiadm exit codes (open-iscsi's iscsi_err.h) that name a cause an operator can act on.
@@ -182,6 +183,17 @@ class Sysfs:
                 return stream.read().decode("utf-8", "replace").strip()
         except OSError:
             return None
+
+    def session_chap(self, sid: str) -> t.Optional[t.Dict[str, str]]:
+        """The CHAP credentials session ``sid`` logged in with, as the kernel keeps them (readable by root only),
+        named like a record's settings; None where the kernel does not show them."""
+        used = {}
+        for name in CHAP_FIELDS:
+            value = self._read(self._path("sys/class/iscsi_session/session%s" % sid, name))
+            if value is None:
+                return None
+            used["node.session.auth." + name] = "" if value == "(null)" else value
+        return used
 
     def disk_luns(self, sid: str) -> t.List[t.Tuple[int, str]]:
         """(LUN, SCSI device directory) of each disk (SCSI type 0) of session ``sid``; LUN 0 of many targets is a

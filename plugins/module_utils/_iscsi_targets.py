@@ -22,6 +22,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._iscsi import 
     Iscsiadm,
     Lun,
     NodeRecord,
+    SECRET_SETTINGS,
     Portal,
     Session,
     Sysfs,
@@ -181,7 +182,7 @@ def _file_only(settings: t.Mapping[str, str]) -> t.Dict[str, str]:
     """The settings that go straight into the record file: passwords (never on a command line), and cleared
     settings (an empty value removes the line, as open-iscsi writes its files)."""
     return {name: value for name, value in settings.items()
-            if name.rsplit(".", 1)[-1] in ("password", "password_in") or value == ""}
+            if name.rsplit(".", 1)[-1] in SECRET_SETTINGS or value == ""}
 
 
 def desired_settings(request: TargetRequest) -> t.Dict[str, str]:
@@ -194,10 +195,13 @@ def _empty(value: t.Optional[str]) -> bool:
     return value in (None, "", "<empty>")
 
 
+def _same(current: t.Optional[str], desired: t.Optional[str]) -> bool:
+    return current == desired or (_empty(current) and _empty(desired))
+
+
 def setting_changes(current: t.Mapping[str, str], desired: t.Mapping[str, str]) -> t.List[str]:
     """Names of the desired settings the record does not have yet."""
-    return [name for name, value in desired.items()
-            if current.get(name) != value and not (_empty(current.get(name)) and _empty(value))]
+    return [name for name, value in desired.items() if not _same(current.get(name), value)]
 
 
 # -- who uses a LUN ------------------------------------------------------------------------------------------
@@ -329,8 +333,8 @@ class TargetManager:
         if request.state == "logged_in" and session is None:
             plan.add("log in to %s" % label, lambda: self._login(request, portal))
             logged_in = True
-        elif request.state == "logged_in" and session and record and any(
-                name.startswith("node.session.auth.") for name in changes):
+        elif request.state == "logged_in" and session and record and self._logged_in_with_other_chap(
+                session, changes, desired):
             users = self._session_users(session)
             if users and not request.force:
                 plan.warnings.append("the CHAP settings of %s changed while its LUNs are in use (%s): they apply at "
@@ -350,6 +354,16 @@ class TargetManager:
             logged_in = False
         after = dict(current, **desired)
         t.cast(dict, plan.after)[str(portal)] = self._view(True, logged_in, after)
+
+    def _logged_in_with_other_chap(self, session: Session, changes: t.Sequence[str],
+                                   desired: t.Mapping[str, str]) -> bool:
+        """Whether the session runs on other CHAP credentials than the task's: ones this run changes, or ones an
+        earlier run wrote while the LUNs were in use (the kernel shows what the session logged in with)."""
+        if any(name.startswith("node.session.auth.") for name in changes):
+            return True
+        used = self._sysfs.session_chap(session.sid)
+        return used is not None and any(
+            not _same(value, desired.get(name)) for name, value in used.items())
 
     def _refuse_if_in_use(self, request: TargetRequest, session: Session, doing: str, plan: Plan) -> None:
         users = self._session_users(session)

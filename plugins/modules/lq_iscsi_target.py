@@ -20,7 +20,8 @@ description:
     serial number.
   - Idempotent. CHAP settings that changed on a logged-in session are written to the record and the session logs
     out and in again to use them - unless its LUNs are in use, in which case the change waits for the next login and
-    a warning says so (RV(targets[].relogin_pending)).
+    a warning says so (RV(targets[].relogin_pending)). Later runs compare the credentials the kernel shows for the
+    session with the task's, so they say so again, and log in again once the LUNs are free.
   - Never logs out (O(state=logged_out) or V(absent)) while one of the target's LUNs is in use - mounted, holding
     an LVM volume or another device-mapper device, or a disk of a domain - unless O(force=true).
   - A portal that does not answer is an error within seconds (a TCP probe before discovery and login) naming the
@@ -268,7 +269,8 @@ targets:
       type: str
       sample: logged_in
     relogin_pending:
-      description: Whether changed CHAP settings wait for the next login, because the LUNs were in use.
+      description: Whether the session still runs on other CHAP settings than the task's, which wait for the next
+        login because the LUNs are in use.
       type: bool
       sample: false
     portals:

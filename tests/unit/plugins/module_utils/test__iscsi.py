@@ -938,3 +938,18 @@ def test_iscsi_report_of_an_idle_initiator(tmp_path):
         "sessions": [], "records": []}
     assert iscsi_report(Iscsiadm(commands.node()), Sysfs(str(tmp_path)), commands.node(), IQN) == {
         "sessions": [], "records": []}
+
+
+def test_sysfs_session_chap(tmp_path, lab_session):
+    session = tmp_path / "sys/class/iscsi_session/session1"
+    for name, value in (("username", "u"), ("password", "secret-1234567"), ("username_in", "(null)"),
+                        ("password_in", "(null)")):
+        (session / name).write_text(value + "\n")
+    assert Sysfs(str(tmp_path)).session_chap("1") == {
+        "node.session.auth.username": "u", "node.session.auth.password": "secret-1234567",
+        "node.session.auth.username_in": "", "node.session.auth.password_in": ""}
+
+
+def test_sysfs_session_chap_unreadable(tmp_path, lab_session):
+    # A kernel without the attributes, or a reader without the right to see them.
+    assert Sysfs(str(tmp_path)).session_chap("1") is None

@@ -616,6 +616,13 @@ class FakeInitiator:
         base = self.root / ("sys/class/iscsi_session/session%s/device/target%d:0:0" % (sid, host))
         (base / ("%d:0:0:0" % host)).mkdir(parents=True)
         (base / ("%d:0:0:0" % host) / "type").write_text("12\n")
+        # The kernel keeps the CHAP credentials the session logged in with: the record's at that moment.
+        record = self.record_path(target, portal.host, portal.port)
+        settings = parse_settings(record.read_text()) if record else {}
+        for name in ("username", "password", "username_in", "password_in"):
+            used = settings.get("node.session.auth." + name) if settings.get("node.session.auth.authmethod") == \
+                "CHAP" else None
+            (base.parent.parent / name).write_text("%s\n" % (used or "(null)"))
         fake = self.targets.get(target)
         for lun, size in luns if luns is not None else (fake.luns if fake else []):
             device = "sd" + chr(ord("b") + self.next_disk)
@@ -649,6 +656,12 @@ class FakeInitiator:
             (self.root / "sys/class/block" / os.path.basename(device) / "holders" / holder).mkdir(parents=True)
         if domain:
             self.domains.append((domain, True, DOMAIN_XML % (domain, device)))
+
+    def free(self, device="/dev/sdb"):
+        """Undo use(): nothing holds the device any more."""
+        self.mounts = [(source, target) for source, target in self.mounts if source != device]
+        shutil.rmtree(str(self.root / "sys/class/block" / os.path.basename(device) / "holders"), ignore_errors=True)
+        self.domains = [domain for domain in self.domains if device not in domain[2]]
 
     # -- what changed ---------------------------------------------------------------------------------------
 
@@ -879,10 +892,17 @@ def test_chap_change_while_luns_are_in_use_waits_for_the_next_login(initiator, u
     assert result["targets"][0]["relogin_pending"] is True
     assert [s[0] for s in initiator.sessions] == ["1"]
     assert initiator.settings(OTHER_IQN)["node.session.auth.password"] == PASSWORD
-    # Written, so the next run has nothing to do: the new password applies at the next login.
-    again, warnings = converge(initiator, req)
-    assert again["changed"] is False and warnings == [] and again["targets"][0]["relogin_pending"] is False
-    assert_no_secrets(initiator, result, again)
+    # The record is written; the session still runs on the old password (the kernel says so), and every run
+    # says so until the LUNs are free, then logs in again.
+    again, warnings_again = converge(initiator, req)
+    assert again["changed"] is False and again["actions"] == [] and warnings_again == warnings
+    assert again["targets"][0]["relogin_pending"] is True
+    initiator.free()
+    freed, warnings = converge(initiator, req)
+    assert freed["actions"] == ["log out of %s to log in with the new CHAP settings" % label, "log in to %s" % label]
+    assert warnings == [] and freed["targets"][0]["relogin_pending"] is False
+    assert converge(initiator, req)[0]["changed"] is False
+    assert_no_secrets(initiator, result, again, freed)
 
 
 def test_chap_change_while_luns_are_in_use_with_force(initiator):
