@@ -30,6 +30,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._secret_reques
     secret_argument_spec,
     secret_mutually_exclusive,
     secret_requests,
+    value_name,
 )
 from ansible_collections.limiquantix.storage.plugins.module_utils._secret_values import (
     FingerprintStore,
@@ -129,10 +130,11 @@ class SecretManager:
     def _value_matches(self, secret: SecretDefinition, value: bytes) -> t.Tuple[bool, str]:
         """Whether the secret holds ``value``, and why we believe so (for the action's description)."""
         uuid = t.cast(str, secret.uuid)
+        noun = value_name(secret.usage_type)
         if not secret.private:
             handle = self.conn.secretLookupByUUIDString(uuid)
             try:
-                return handle.value() == value, "the key differs from the secret's value"
+                return handle.value() == value, "the %s differs from the secret's value" % noun
             except libvirt.libvirtError as error:
                 if error.get_error_code() == libvirt.VIR_ERR_NO_SECRET:
                     return False, "the secret has no value yet"
@@ -141,7 +143,7 @@ class SecretManager:
         if recorded is None:
             return False, ("the secret is private and this collection has recorded no fingerprint of its value, so "
                            "the value cannot be compared")
-        return recorded, "the key differs from the one this collection set last (by its recorded fingerprint)"
+        return recorded, "the %s differs from the one this collection set last (by its recorded fingerprint)" % noun
 
     # -- planning -----------------------------------------------------------------------------------
 

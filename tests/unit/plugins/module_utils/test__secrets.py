@@ -886,3 +886,13 @@ def test_secrets_info_writes_no_fingerprint(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     secrets_info(info_conn(), None, None, None)
     assert os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_plan_rotation_of_an_iscsi_secret_names_the_password(fingerprints, private):
+    iscsi_secret = SecretDefinition("iscsi", NAME, uuid=UUID, private=private)
+    fingerprints.record(UUID, VALUE)
+    plan = SecretManager(FakeConnection([(iscsi_secret, VALUE)]), fingerprints).plan(
+        request(usage_type="iscsi", private=private, value=OTHER_VALUE))
+    assert plan.action_descriptions()[0].startswith("set value of iscsi secret %s (the password differs from the "
+                                                    % NAME)
