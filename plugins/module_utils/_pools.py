@@ -108,6 +108,9 @@ class PoolManager:
     def _snapshot_of(handle: "libvirt.virStoragePool") -> PoolSnapshot:
         state, capacity, allocation, available = handle.info()
         active = state != libvirt.VIR_STORAGE_POOL_INACTIVE
+        if not active:
+            # libvirt keeps the last figures of some stopped pools (rbd): stale, so none.
+            capacity = allocation = available = 0
         definition = from_xml(handle.XMLDesc(libvirt.VIR_STORAGE_XML_INACTIVE))
         return PoolSnapshot(
             definition=definition,

@@ -89,10 +89,10 @@ pools:
       description: Capacity in bytes (0 while inactive).
       type: int
     allocation:
-      description: Allocated bytes.
+      description: Allocated bytes (0 while inactive).
       type: int
     available:
-      description: Available bytes.
+      description: Available bytes (0 while inactive).
       type: int
     target:
       description: Target path, when the pool type has one.

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import pytest
 
+from ansible_collections.limiquantix.storage.plugins.module_utils import _pools
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_backends import BACKENDS
@@ -192,3 +194,29 @@ def test_a_logical_pool_restarts_for_any_change():
     running = PoolDefinition(name="vg", type="logical", source_name="vg", target_path="/dev/vg")
     assert _needs_restart(running, dataclasses.replace(running, target_mode="0700"), BACKENDS["logical"])
     assert not _needs_restart(running, running, BACKENDS["logical"])
+
+
+class StoppedRbdPool:
+    """A stopped rbd pool as libvirt 9 shows it: with the figures of when it last ran."""
+
+    def info(self):
+        return [0, 10 * 2**30, 4 * 2**30, 6 * 2**30]
+
+    def XMLDesc(self, flags):
+        return to_xml(PoolDefinition(name="ceph", type="rbd", source_name="rbd", hosts=(Host("10.0.0.1"),)))
+
+    def UUIDString(self):
+        return "2bd3c4e5-0000-4000-8000-000000000001"
+
+    def autostart(self):
+        return 1
+
+    def isPersistent(self):
+        return 1
+
+
+def test_a_stopped_pool_reports_no_capacity(monkeypatch):
+    monkeypatch.setattr(_pools, "libvirt", types.SimpleNamespace(VIR_STORAGE_POOL_INACTIVE=0,
+                                                                 VIR_STORAGE_XML_INACTIVE=1))
+    snapshot = PoolManager._snapshot_of(StoppedRbdPool())
+    assert (snapshot.state, snapshot.capacity, snapshot.allocation, snapshot.available) == ("inactive", 0, 0, 0)
