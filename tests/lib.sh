@@ -97,4 +97,5 @@ lq_ansible_test_path() {
 
 # Seconds since the epoch with sub-second precision (bash 5 builtin, no fork).
 lq_now() { printf '%s\n' "$EPOCHREALTIME"; }
-lq_elapsed() { awk -v a="$1" -v b="$(lq_now)" 'BEGIN { printf "%.1f", b - a }'; }
+# Seconds since START (an lq_now), with DECIMALS digits after the point (default 1).
+lq_elapsed() { awk -v a="$1" -v b="$(lq_now)" -v d="${2:-1}" 'BEGIN { printf "%.*f", d, b - a }'; }
