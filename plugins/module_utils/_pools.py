@@ -280,9 +280,12 @@ class PoolManager:
                 add_step(plan, "delete every volume of pool %s" % name, lambda: self._delete_volumes(name, None))
             else:
                 volume_names = self._volume_names(name)
-                for volume_name in volume_names:
-                    add_step(plan, "delete volume %s of pool %s" % (volume_name, name),
-                             lambda volume_name=volume_name: self._delete_volumes(name, [volume_name]))
+                # Which RBD image is cloned from which only the storage knows: one step, which deletes clones first.
+                batches = [volume_names] if backend.native_clones and volume_names else [[v] for v in volume_names]
+                for batch in batches:
+                    add_step(plan, "delete volume%s %s of pool %s" % ("s" if len(batch) > 1 else "", ", ".join(batch),
+                                                                      name),
+                             lambda batch=batch: self._delete_volumes(name, batch))
             active = True
         if active:
             add_step(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
@@ -316,9 +319,19 @@ class PoolManager:
     def _delete_volumes(self, pool_name: str, names: t.Optional[t.List[str]]) -> None:
         handle = self._handle(pool_name)
         handle.refresh(0)
-        for volume in handle.listAllVolumes(0):
-            if names is None or volume.name() in names:
-                volume.delete(0)
+        flags = backend_for(from_xml(handle.XMLDesc(0)).type).volume_delete_flags
+        pending = [volume for volume in handle.listAllVolumes(0) if names is None or volume.name() in names]
+        # An image with clones (RBD) refuses to go before them: delete in rounds while a round deletes something.
+        while pending:
+            refused = []
+            for volume in pending:
+                try:
+                    volume.delete(flags)
+                except libvirt.libvirtError as error:
+                    refused.append((volume, error))
+            if len(refused) == len(pending):
+                raise refused[0][1]
+            pending = [volume for volume, _error in refused]
 
 
 def pool_status(snapshot: PoolSnapshot) -> dict:

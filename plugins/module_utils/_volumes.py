@@ -37,7 +37,6 @@ from ansible_collections.limiquantix.storage.plugins.module_utils._volume_xml im
 # virStorageVolCreateFlags / virStorageVolResizeFlags, kept here so the planning imports without libvirt.
 _CREATE_PREALLOC_METADATA = 1
 _RESIZE_SHRINK = 4
-_DELETE_WITH_SNAPSHOTS = 2
 
 # libvirt clones an RBD image through the first of its snapshots that still matches the image, else through a new
 # one; but its search stops with an error (logged as "failed to iterate RBD snapshot", reported as "cause is
@@ -459,12 +458,11 @@ class VolumeManager:
             algorithm = getattr(libvirt, "VIR_STORAGE_VOL_WIPE_ALG_%s" % request.wipe.upper(), None)
             add_step(plan, "wipe volume %s (%s)" % (label, request.wipe),
                      lambda: self._volume_handle(request.pool, request.name).wipePattern(algorithm, 0))
-        # An RBD image goes with its snapshots, as a qcow2 file does with its internal ones.
-        flags = _DELETE_WITH_SNAPSHOTS if pool.type == "rbd" else 0
+        backend = backend_for(pool.type)
         add_step(plan, "delete volume %s" % label,
-                 lambda: self._volume_handle(request.pool, request.name).delete(flags))
+                 lambda: self._volume_handle(request.pool, request.name).delete(backend.volume_delete_flags))
         self._deleted.add(label)
-        if backend_for(pool.type).native_clones:
+        if backend.native_clones:
             self._deleted.add("%s/%s" % (pool.source_name or pool.name, current.name))
 
 

@@ -91,7 +91,11 @@ options:
   delete_data:
     description:
       - With O(state=absent), delete the pool's volumes and its storage (directory, mount point, volume group)
-        before undefining it. For C(rbd) the images are deleted and the Ceph pool is kept.
+        before undefining it. For C(rbd) the images are deleted, clones before the images they were cloned from,
+        each with its snapshots, and the Ceph pool is kept.
+      - On shared storage that means everything the pool shows, not only what this node made - every image of
+        the Ceph pool (C(rbd)), every file of the export (C(netfs)) - and the check for domains using the
+        volumes sees this node's domains only.
       - Not valid for C(iscsi) and C(iscsi-direct), whose LUNs belong to the target.
     type: bool
     default: false

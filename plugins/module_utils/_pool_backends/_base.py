@@ -92,7 +92,10 @@ class PoolBackend:
     # Whether a volume may be created sparse (allocation below capacity), allocating on write.
     sparse_volumes: t.ClassVar[bool] = True
     # Whether the storage itself clones copy-on-write (RBD clones), rather than through a qcow2 backing file.
+    # Such a volume's clones must go before it.
     native_clones: t.ClassVar[bool] = False
+    # virStorageVolDeleteFlags for deleting a volume with what belongs to it.
+    volume_delete_flags: t.ClassVar[int] = 0
     # The server the pool's hosts run, and its TCP port when the host has none, for require_reachable to probe
     # (None: nothing to probe).
     server: t.ClassVar[str] = ""

@@ -22,6 +22,9 @@ class RbdBackend(PoolBackend):
     storage_deletable = False
     # libvirt clones an RBD image by protecting a snapshot of it and cloning that.
     native_clones = True
+    # VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS: an RBD image goes with its snapshots, as a qcow2 file does with its
+    # internal ones (a number here, so planning imports without the bindings).
+    volume_delete_flags = 2
 
     def default_fields(self, name: str, options: t.Mapping[str, t.Any]) -> t.Dict[str, t.Any]:
         # Without this libvirt reports every image as fully allocated, which makes allocation useless.
