@@ -89,6 +89,11 @@ def _client_user(pool: PoolDefinition) -> str:
     return pool.auth.username if pool.auth else "admin"
 
 
+def default_keyring(user: str) -> str:
+    """Where librados looks first for the keyring of client.<user>."""
+    return "/etc/ceph/ceph.client.%s.keyring" % user
+
+
 class CephClient:
     """A librados connection to the cluster of an rbd pool, as the pool's cephx user."""
 
@@ -98,7 +103,7 @@ class CephClient:
         self._cluster: t.Any = None
 
     def _describe_keyring(self) -> str:
-        return self.keyring or "/etc/ceph/ceph.client.%s.keyring (Ceph's default)" % _client_user(self.pool)
+        return self.keyring or "%s (Ceph's default)" % default_keyring(_client_user(self.pool))
 
     def __enter__(self) -> "CephClient":
         if rados is None:
@@ -121,6 +126,9 @@ class CephClient:
             self._cluster.connect()
         except rados.PermissionDeniedError:
             self.close()
+            if not self.keyring and not os.path.exists(default_keyring(user)):
+                raise LqError("Ceph refused client.%s: there is no keyring for it at %s. Put the user's keyring there "
+                              "(ceph auth get client.%s), or set ceph_keyring" % (user, default_keyring(user), user))
             raise LqError("Ceph refused client.%s: the key in %s is not that user's key (or the user is gone). Put "
                           "the user's keyring there (ceph auth get client.%s), or set ceph_keyring"
                           % (user, self._describe_keyring(), user))

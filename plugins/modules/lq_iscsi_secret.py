@@ -17,6 +17,11 @@ description:
   - Works as M(limiquantix.storage.lq_ceph_secret) does - private by default, idempotent value through a salted
     fingerprint, the password never in results, diffs, logs, command lines or files - with a CHAP password instead
     of a cephx key. See that module's notes for how value drift is detected.
+  - "What this module cannot prevent: when libvirt starts an C(iscsi) pool it hands the password to the kernel
+    initiator with C(iscsiadm --op update --name node.session.auth.password --value ...), so for that moment it is
+    on a command line that local users can list, and it stays in open-iscsi's record file (root only). An
+    C(iscsi-direct) pool (user space, libiscsi) runs no such command; for the kernel initiator,
+    M(limiquantix.storage.lq_iscsi_target) writes the password into the record file without a command line."
   - To converge many secrets with one module call, give them as a list in O(secrets); the top-level O(description),
     O(private), O(state) and O(force) are then defaults for every item.
 author:
