@@ -48,6 +48,7 @@ def value_name(usage_type: str) -> str:
     """What users call a secret's value: the option that carries it (key, password)."""
     return next((kind.value_option for kind in (CEPH, ISCSI) if kind.usage_type == usage_type), "value")
 
+
 _COMMON_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
     name=dict(type="str"),
     uuid=dict(type="str"),
