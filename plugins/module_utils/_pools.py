@@ -384,7 +384,11 @@ def converge_pools(requests: t.Sequence[PoolRequest], conn: "libvirt.virConnect"
     def status_of(pool_plan: PoolPlan) -> dict:
         if check_mode:
             return predicted_status(pool_plan)
-        status = manager.status(pool_plan.request.name)
+        if pool_plan.current is not None and not pool_plan.plan.changed:
+            # Nothing ran: the pool is as planning read it, with no second read.
+            status = pool_status(pool_plan.current)
+        else:
+            status = manager.status(pool_plan.request.name)
         if status["state"] != "absent":
             status["restart_required"] = pool_plan.restart_required
         return status

@@ -519,7 +519,8 @@ def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConn
         request = volume_plan.request
         if check_mode:
             return _predicted_status(volume_plan)
-        volume = manager.volume(request.pool, request.name)
+        # Nothing ran: the volume is as planning read it, with no second read.
+        volume = volume_plan.current if not volume_plan.plan.changed else manager.volume(request.pool, request.name)
         if volume is None:
             return {"name": request.name, "pool": request.pool, "state": "absent"}
         status = volume_status(volume_plan.pool, volume, request.disk_target, request.disk_bus)
