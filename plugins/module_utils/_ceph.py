@@ -26,14 +26,10 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._pool_xml import Host, PoolDefinition
 
-try:
-    import rados
-    import rbd
-except ImportError:
-    rados = rbd = None
-    CEPH_IMPORT_ERROR: t.Optional[str] = traceback.format_exc()
-else:
-    CEPH_IMPORT_ERROR = None
+# librados' and librbd's bindings, imported by load_bindings() when Ceph is first talked to: most module runs never
+# do, and the import costs them ~20 ms.
+rados: t.Any = None
+rbd: t.Any = None
 
 CEPH_CLIENT_ARGUMENT_SPEC: t.Dict[str, t.Any] = dict(ceph_keyring=dict(type="path"))
 
@@ -45,6 +41,18 @@ CLIENT_TIMEOUTS = {"client_mount_timeout": "5", "rados_mon_op_timeout": "10", "r
 
 _BINDINGS_HINT = ("the Ceph Python bindings: on Debian/Ubuntu install python3-rados and python3-rbd, on EL "
                   "python3-rados and python3-rbd from the Ceph repositories")
+
+
+def load_bindings() -> None:
+    global rados, rbd  # pylint: disable=global-statement
+    if rados is not None:
+        return
+    try:
+        import rados as rados_bindings  # pylint: disable=import-outside-toplevel
+        import rbd as rbd_bindings  # pylint: disable=import-outside-toplevel
+    except ImportError as error:
+        raise LqError(missing_required_lib(_BINDINGS_HINT), exception=traceback.format_exc()) from error
+    rados, rbd = rados_bindings, rbd_bindings
 
 
 def _label(host: Host, port: t.Optional[int] = None) -> str:
@@ -106,8 +114,7 @@ class CephClient:
         return self.keyring or "%s (Ceph's default)" % default_keyring(_client_user(self.pool))
 
     def __enter__(self) -> "CephClient":
-        if rados is None:
-            raise LqError(missing_required_lib(_BINDINGS_HINT), exception=CEPH_IMPORT_ERROR)
+        load_bindings()
         require_reachable_monitors(self.pool, "connecting to Ceph")
         user = _client_user(self.pool)
         conf = dict(CLIENT_TIMEOUTS, mon_host=",".join(_label(host) for host in self.pool.hosts))
@@ -199,6 +206,7 @@ class CephClient:
 @contextlib.contextmanager
 def rbd_errors(doing: str) -> t.Iterator[None]:
     """Turn librbd and librados errors raised inside the block into an :class:`LqError` about ``doing``."""
+    load_bindings()
     try:
         yield
     except (rbd.Error, rados.Error) as error:
