@@ -1297,3 +1297,19 @@ def test_host_names_resolve_to_the_address_iscsiadm_records(monkeypatch):
     monkeypatch.setattr(_iscsi.socket, "getaddrinfo", lambda host, port, type: [(0, 0, 0, "", ("10.0.0.5", port))])
     assert _iscsi.resolve_portal(Portal("san.example.com", 3261)) == Portal("10.0.0.5", 3261)
     assert _iscsi.resolve_portal(Portal("fd00::1")) == Portal("fd00::1")
+
+
+@pytest.mark.parametrize("raw", [
+    {"target": IQN, "portal": "127.0.0.1", "auth": {"username": "u", "password": "session-secret-1",
+                                                     "username_in": "t", "password_in": "mutual-secret-2"},
+     "discovery_auth": {"username": "d", "password": "discovery-secret-3"}},
+    {"targets": [{"target": IQN, "portal": "127.0.0.1",
+                  "auth": {"username": "u", "password": "session-secret-1", "username_in": "t",
+                           "password_in": "mutual-secret-2"},
+                  "discovery_auth": {"username": "d", "password": "discovery-secret-3"}}]},
+])
+def test_every_chap_password_is_masked_by_ansible(raw):
+    """Ansible masks no_log values in everything the module returns and logs (-vvvv included), in the list form too."""
+    no_log_values = validate(**raw)._no_log_values
+    assert {"session-secret-1", "mutual-secret-2", "discovery-secret-3"} <= no_log_values
+    assert not {"u", "t", "d"} & no_log_values
