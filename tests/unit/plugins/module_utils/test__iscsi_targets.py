@@ -1300,8 +1300,8 @@ def test_host_names_resolve_to_the_address_iscsiadm_records(monkeypatch):
 
 
 @pytest.mark.parametrize("raw", [
-    {"target": IQN, "portal": "127.0.0.1", "auth": {"username": "u", "password": "session-secret-1",
-                                                     "username_in": "t", "password_in": "mutual-secret-2"},
+    {"target": IQN, "portal": "127.0.0.1",
+     "auth": {"username": "u", "password": "session-secret-1", "username_in": "t", "password_in": "mutual-secret-2"},
      "discovery_auth": {"username": "d", "password": "discovery-secret-3"}},
     {"targets": [{"target": IQN, "portal": "127.0.0.1",
                   "auth": {"username": "u", "password": "session-secret-1", "username_in": "t",
