@@ -88,6 +88,9 @@ def merge(first: t.Dict[str, t.Any], final: t.Dict[str, t.Any],
 class ActionModule(ActionBase):
     """Runs lq_volume; uploads of images larger than one chunk go in chunks, with progress (-v)."""
 
+    # The module the task runs; the chunks always go through lq_volume.
+    module_name = MODULE
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
@@ -96,14 +99,16 @@ class ActionModule(ActionBase):
         try:
             if (self._play_context.check_mode or not uploads(args)
                     or any(args.get(option) is not None for option in _INTERNAL_OPTIONS)):
-                result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+                result.update(self._execute_module(module_name=self.module_name, module_args=args,
+                                                   task_vars=task_vars))
                 return result
             try:
                 chunk_bytes = chunk_bytes_of(task_vars)
             except ValueError as error:
                 result.update(failed=True, msg=str(error))
                 return result
-            first = self._execute_module(module_name=MODULE, module_args=dict(args, upload_defer_above=chunk_bytes),
+            first = self._execute_module(module_name=self.module_name,
+                                         module_args=dict(args, upload_defer_above=chunk_bytes),
                                          task_vars=task_vars)
             pending = first.pop("pending_uploads", None) or []
             if first.get("failed") or not pending:
@@ -116,7 +121,7 @@ class ActionModule(ActionBase):
                     result.update(failure, failed=True, changed=True, actions=first.get("actions", []))
                     return result
                 transfers[(upload["pool"], upload["name"])] = transfer
-            final = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+            final = self._execute_module(module_name=self.module_name, module_args=args, task_vars=task_vars)
             if final.get("failed"):
                 result.update(final, changed=True)
                 return result

@@ -84,13 +84,17 @@ _IDENTITY_SPEC: t.Dict[str, t.Dict[str, t.Any]] = dict(
 )
 
 
+def pool_item_spec() -> t.Dict[str, t.Any]:
+    """The options of one pool, none with a default (an item of a ``pools`` list)."""
+    return dict(copy.deepcopy(_IDENTITY_SPEC), **copy.deepcopy(_DEFINITION_SPEC), **copy.deepcopy(_LIFECYCLE_SPEC))
+
+
 def pool_argument_spec() -> t.Dict[str, t.Any]:
     """Options of lq_storage_pool (without the connection options every module shares)."""
-    entry = dict(copy.deepcopy(_IDENTITY_SPEC), **copy.deepcopy(_DEFINITION_SPEC), **copy.deepcopy(_LIFECYCLE_SPEC))
-    spec = dict(copy.deepcopy(_IDENTITY_SPEC), **copy.deepcopy(_DEFINITION_SPEC), **copy.deepcopy(_LIFECYCLE_SPEC))
+    spec = pool_item_spec()
     for option, default in LIFECYCLE_DEFAULTS.items():
         spec[option]["default"] = default
-    spec["pools"] = dict(type="list", elements="dict", options=entry)
+    spec["pools"] = dict(type="list", elements="dict", options=pool_item_spec())
     return spec
 
 

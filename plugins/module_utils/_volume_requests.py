@@ -57,11 +57,16 @@ VOLUME_DEFAULTS: t.Dict[str, t.Any] = dict(
 )
 
 
+def volume_item_spec() -> t.Dict[str, t.Any]:
+    """The options of one volume, none with a default (an item of a ``volumes`` list)."""
+    return copy.deepcopy(_ENTRY_SPEC)
+
+
 def volume_argument_spec() -> t.Dict[str, t.Any]:
-    spec = copy.deepcopy(_ENTRY_SPEC)
+    spec = volume_item_spec()
     for option, default in VOLUME_DEFAULTS.items():
         spec[option]["default"] = default
-    spec["volumes"] = dict(type="list", elements="dict", options=copy.deepcopy(_ENTRY_SPEC))
+    spec["volumes"] = dict(type="list", elements="dict", options=volume_item_spec())
     return spec
 
 
