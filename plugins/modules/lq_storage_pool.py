@@ -146,7 +146,7 @@ options:
   filesystem:
     description:
       - Filesystem of an C(fs) pool (C(ext4), C(xfs), ...; default C(auto), which mounts whatever is there but cannot
-        format), or C(nfs) for a C(netfs) pool (the default there).
+        format), or C(nfs) for a C(netfs) pool (the default there; C(auto) lets mount choose).
     type: str
   host:
     description:
