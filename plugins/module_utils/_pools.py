@@ -275,9 +275,10 @@ class PoolManager:
                           % (name, current.definition.type))
         active = current.active
         if request.delete_data:
+            flags = backend.volume_delete_flags
             if not active:
                 add_step(plan, "start pool %s to delete its volumes" % name, lambda: self._handle(name).create(0))
-                add_step(plan, "delete every volume of pool %s" % name, lambda: self._delete_volumes(name, None))
+                add_step(plan, "delete every volume of pool %s" % name, lambda: self._delete_volumes(name, None, flags))
             else:
                 volume_names = self._volume_names(name)
                 # Which RBD image is cloned from which only the storage knows: one step, which deletes clones first.
@@ -285,7 +286,7 @@ class PoolManager:
                 for batch in batches:
                     add_step(plan, "delete volume%s %s of pool %s" % ("s" if len(batch) > 1 else "", ", ".join(batch),
                                                                       name),
-                             lambda batch=batch: self._delete_volumes(name, batch))
+                             lambda batch=batch: self._delete_volumes(name, batch, flags))
             active = True
         if active:
             add_step(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
@@ -316,10 +317,9 @@ class PoolManager:
         with libvirt_errors("listing the volumes of pool %s" % pool_name):
             return sorted(volume.name() for volume in self._handle(pool_name).listAllVolumes(0))
 
-    def _delete_volumes(self, pool_name: str, names: t.Optional[t.List[str]]) -> None:
+    def _delete_volumes(self, pool_name: str, names: t.Optional[t.List[str]], flags: int) -> None:
         handle = self._handle(pool_name)
         handle.refresh(0)
-        flags = backend_for(from_xml(handle.XMLDesc(0)).type).volume_delete_flags
         pending = [volume for volume in handle.listAllVolumes(0) if names is None or volume.name() in names]
         # An image with clones (RBD) refuses to go before them: delete in rounds while a round deletes something.
         while pending:
