@@ -59,7 +59,7 @@ def apply(plans: t.Sequence[Plan], check_mode: bool) -> None:
     """Run every plan's actions in order, unless in check mode.
 
     A failure names the object and the step, and what was already done, so the operator can tell
-    the node's state without reading libvirt's logs.
+    the node's state without reading libvirt's logs; the task is then reported as changed too.
     """
     if check_mode:
         return
@@ -71,7 +71,7 @@ def apply(plans: t.Sequence[Plan], check_mode: bool) -> None:
             except LqError as error:
                 if done:
                     raise LqError("%s; already done before this failure: %s" % (error.message, "; ".join(done)),
-                                  **error.details)
+                                  **dict(error.details, changed=True))
                 raise
             done.append(action.description)
 

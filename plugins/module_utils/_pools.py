@@ -78,6 +78,8 @@ class PoolPlan:
     desired: t.Optional[PoolDefinition]  # None when the pool is to be absent
     plan: Plan
     restart_required: bool = False
+    # Whether the plan starts the pool (a new or stopped pool, or a restart for a new definition).
+    starts: bool = False
 
 
 class PoolManager:
@@ -209,6 +211,7 @@ class PoolManager:
             self._refuse_if_running_domains(request, current, "stop")
             add_step(plan, "stop pool %s" % name, lambda: self._handle(name).destroy())
 
+        pool_plan.starts = needs_start
         if needs_start:
             step = backend.build_step(desired, self._node, request.overwrite) if request.build else None
             if step is not None:
@@ -380,7 +383,12 @@ def converge_pools(requests: t.Sequence[PoolRequest], conn: "libvirt.virConnect"
                    diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
     """Plan every pool, apply the plans unless in check mode; the result and warnings."""
     manager = PoolManager(conn, node)
+    return converge_pool_plans(manager, [manager.plan(request) for request in requests], check_mode, diff_mode)
 
+
+def converge_pool_plans(manager: PoolManager, pool_plans: t.Sequence[PoolPlan], check_mode: bool,
+                        diff_mode: bool) -> t.Tuple[dict, t.List[str]]:
+    """Apply plans that ``manager`` made, unless in check mode; the result and warnings."""
     def status_of(pool_plan: PoolPlan) -> dict:
         if check_mode:
             return predicted_status(pool_plan)
@@ -393,5 +401,4 @@ def converge_pools(requests: t.Sequence[PoolRequest], conn: "libvirt.virConnect"
             status["restart_required"] = pool_plan.restart_required
         return status
 
-    return converge([manager.plan(request) for request in requests], lambda pool_plan: pool_plan.plan, status_of,
-                    check_mode, diff_mode, "pools")
+    return converge(pool_plans, lambda pool_plan: pool_plan.plan, status_of, check_mode, diff_mode, "pools")

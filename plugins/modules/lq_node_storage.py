@@ -15,11 +15,15 @@ description:
   - One call costs about half of the two tasks it replaces when nothing changes, since most of a module task is
     Ansible's and Python's start-up on the node rather than libvirt's work. The role
     C(limiquantix.storage.node_storage) uses it.
-  - Every pool and volume is validated before anything changes. The volumes are planned once the pools are
-    converged, so they can be in pools the same task creates. A failure among the volumes names the pool steps
-    already done.
-  - In check mode, volumes in (or cloned from) pools that the task creates or starts cannot be planned, since their
-    pool does not run yet; they are left out of the result and named in a warning.
+  - Every pool and volume is validated before anything changes, including volumes that the task's own pools make
+    impossible - a volume in, or cloned from, a pool the task removes (unless the volume is removed too) or leaves
+    stopped (O(pools[].started=false)).
+  - The steps, in order - the volumes to remove from pools the task removes (a removed pool's volumes cannot be
+    reached afterwards; in a pool that is already gone they are gone too), the pools, the other volumes. These are
+    planned once the pools are converged, so they can be in pools the same task creates. A failure in a later step
+    names what the earlier ones did, and the task then counts as changed.
+  - In check mode, volumes in (or cloned from) pools that the task creates, starts or restarts cannot be planned,
+    since the real run plans them from the started pool; they are left out of the result and named in a warning.
   - Images of O(volumes[].upload_from) larger than 256 MiB are uploaded in chunks by the collection's action plugin,
     with progress shown in verbose output (C(-v)), as with M(limiquantix.storage.lq_volume).
 author:
@@ -106,7 +110,7 @@ volumes:
   description:
     - Every volume of the task, in the order given, each as RV(limiquantix.storage.lq_volume#module:volume) of
       M(limiquantix.storage.lq_volume), with its C(disk_xml) (predicted in check mode).
-    - In check mode, without the volumes it could not plan yet.
+    - In check mode, without the volumes it could not plan yet (see above).
   returned: always
   type: list
   elements: dict

@@ -93,7 +93,7 @@ def test_error_mid_apply_says_what_was_done():
         apply([first, second, third], check_mode=False)
     assert excinfo.value.message == ("start pool b failed: libvirt said no; already done before this failure: "
                                      "define pool a; start pool a; define pool b")
-    assert excinfo.value.details == {"code": 42}
+    assert excinfo.value.details == {"code": 42, "changed": True}
     assert recorder.ran == ["define pool a", "start pool a", "define pool b", "start pool b"]
 
 

@@ -16,7 +16,7 @@ from ansible_collections.limiquantix.storage.plugins.module_utils import _node_s
 from ansible_collections.limiquantix.storage.plugins.module_utils._errors import LqError
 from ansible_collections.limiquantix.storage.plugins.module_utils._node_storage import (
     converge_node_storage,
-    merge_results,
+    merge_steps,
     node_storage_argument_spec,
     node_storage_requests,
     unpredictable_volumes,
@@ -66,14 +66,34 @@ def requests(pools, volumes):
 
 
 def test_unpredictable_volumes_are_those_in_or_cloned_from_pools_the_task_starts():
-    pools, volumes = requests(
-        [IMAGES, {"name": "gone", "state": "absent"}, {"name": "old", "type": "dir", "target": "/srv/old"}],
+    _pools, volumes = requests(
+        [IMAGES, {"name": "old", "type": "dir", "target": "/srv/old"}],
         [ROOT, {"pool": "old", "name": "a.qcow2", "capacity": "1GiB"},
          {"pool": "old", "name": "b.qcow2", "clone_from": {"pool": "images", "name": "base.qcow2"}},
          {"pool": "other", "name": "c.qcow2", "capacity": "1GiB"}])
-    left_out = unpredictable_volumes(volumes, pools, running={"old", "other"})
-    assert [volume.name for volume in left_out] == ["vm1.qcow2", "b.qcow2"]
-    assert unpredictable_volumes(volumes, pools, running={"images", "old"}) == []
+    assert [volume.name for volume in unpredictable_volumes(volumes, {"images"})] == ["vm1.qcow2", "b.qcow2"]
+    assert unpredictable_volumes(volumes, set()) == []
+
+
+@pytest.mark.parametrize("pool, volume, problem", [
+    ({"name": "images", "state": "absent"}, ROOT,
+     "volume images/vm1.qcow2: its pool images is removed by this task (state: absent); remove the volume too, or "
+     "keep the pool"),
+    ({"name": "images", "state": "absent"},
+     {"pool": "other", "name": "b", "clone_from": {"pool": "images", "name": "a"}},
+     "volume other/b: the pool it is cloned from images is removed by this task"),
+    (dict(IMAGES, started=False), dict(ROOT, state="absent"),
+     "volume images/vm1.qcow2: its pool images is stopped by this task (started: false)"),
+])
+def test_volumes_the_task_s_own_pools_make_impossible_are_refused_up_front(pool, volume, problem):
+    with pytest.raises(LqError) as excinfo:
+        requests([pool], [volume])
+    assert problem in excinfo.value.message
+
+
+def test_a_volume_to_delete_from_a_pool_the_task_removes_is_fine():
+    pools, volumes = requests([{"name": "images", "state": "absent"}], [dict(ROOT, state="absent")])
+    assert (pools[0].state, volumes[0].state) == ("absent", "absent")
 
 
 def step_result(key, actions, statuses, diff=None):
@@ -83,15 +103,21 @@ def step_result(key, actions, statuses, diff=None):
     return result
 
 
-def test_merge_results_keeps_the_pools_steps_first():
-    merged = merge_results(step_result("pools", ["define pool images"], [{"name": "images"}], diff=[{"p": 1}]),
-                           step_result("volumes", ["create volume images/a"], [{"name": "a"}], diff=[{"v": 1}]))
-    assert merged == {"changed": True, "actions": ["define pool images", "create volume images/a"],
-                      "pools": [{"name": "images"}], "volumes": [{"name": "a"}], "diff": [{"p": 1}, {"v": 1}]}
+def test_merge_steps_keeps_step_order_and_the_task_s_volume_order():
+    _pools, (first, second) = requests([], [ROOT, dict(ROOT, name="vm2.qcow2")])
+    merged = merge_steps([
+        ([second], step_result("volumes", ["delete volume images/vm2.qcow2"], [{"name": "vm2.qcow2"}], diff=[1]), []),
+        ([], step_result("pools", ["define pool images"], [{"name": "images"}], diff=[2]), []),
+        ([first], step_result("volumes", [], [{"name": "vm1.qcow2"}], diff=[]), []),
+    ], [first, second])
+    assert merged == {"changed": True, "actions": ["delete volume images/vm2.qcow2", "define pool images"],
+                      "pools": [{"name": "images"}], "volumes": [{"name": "vm1.qcow2"}, {"name": "vm2.qcow2"}],
+                      "diff": [1, 2]}
 
 
-def test_merge_results_unchanged():
-    merged = merge_results(step_result("pools", [], []), dict(step_result("volumes", [], []), pending_uploads=[]))
+def test_merge_steps_unchanged():
+    merged = merge_steps([([], step_result("pools", [], []), []),
+                          ([], dict(step_result("volumes", [], []), pending_uploads=[]), [])], [])
     assert merged == {"changed": False, "actions": [], "pools": [], "volumes": [], "pending_uploads": []}
 
 
@@ -112,56 +138,80 @@ class FakeModule:
 
 
 @pytest.fixture
-def steps(monkeypatch):
-    """Fake pool and volume steps; records what each was asked to converge."""
-    calls = {}
+def node(monkeypatch):
+    """Fake pool and volume steps on a node whose pools are ``node["existing"]``, of which the pools step starts
+    ``node["starting"]``; records what each step was asked to converge, in order."""
+    state = {"existing": set(), "starting": set(), "calls": [], "fail": None}
 
-    def converge_pools(pools, conn, node, check_mode, diff_mode):
-        calls["pools"] = [pool.name for pool in pools]
-        return step_result("pools", ["define pool %s" % pool.name for pool in pools], []), ["pool warning"]
+    class FakePoolManager:
+        def __init__(self, conn, node):
+            pass
+
+        def plan(self, pool):
+            return types.SimpleNamespace(request=pool, current=object() if pool.name in state["existing"] else None,
+                                         starts=pool.name in state["starting"])
+
+    def converge_pool_plans(manager, pool_plans, check_mode, diff_mode):
+        state["calls"].append(("pools", [plan.request.name for plan in pool_plans]))
+        actions = ["converge pool %s" % plan.request.name for plan in pool_plans]
+        return step_result("pools", actions, [{"name": plan.request.name} for plan in pool_plans]), ["pool warning"]
 
     def converge_volumes(volumes, conn, node, check_mode, diff_mode, defer_uploads_above=None, ceph_keyring=None):
-        calls["volumes"] = [volume.name for volume in volumes]
-        calls["volume_options"] = (defer_uploads_above, ceph_keyring)
-        if calls.get("fail_volumes"):
-            raise LqError("volume vm1.qcow2 would shrink", problems=["shrink"])
-        return step_result("volumes", ["create volume %s" % volume.name for volume in volumes], []), []
+        state["calls"].append(("volumes", [volume.name for volume in volumes]))
+        state["volume_options"] = (defer_uploads_above, ceph_keyring)
+        if volumes and state["fail"]:
+            raise LqError(state["fail"], problems=["x"])
+        return step_result("volumes", ["converge volume %s" % volume.name for volume in volumes],
+                           [{"name": volume.name} for volume in volumes]), []
 
-    monkeypatch.setattr(_node_storage, "converge_pools", converge_pools)
+    monkeypatch.setattr(_node_storage, "PoolManager", FakePoolManager)
+    monkeypatch.setattr(_node_storage, "converge_pool_plans", converge_pool_plans)
     monkeypatch.setattr(_node_storage, "converge_volumes", converge_volumes)
-    monkeypatch.setattr(_node_storage, "_running_pools", lambda conn: set())
-    return calls
+    return state
 
 
-def test_converge_pools_then_volumes(steps):
+def test_converge_pools_then_volumes(node):
     module = FakeModule(pools=[IMAGES], volumes=[ROOT], ceph_keyring="/etc/ceph/k", upload_defer_above=5)
     result = converge_node_storage(module)
-    assert result["actions"] == ["define pool images", "create volume vm1.qcow2"]
-    assert steps["volume_options"] == (5, "/etc/ceph/k")
+    assert node["calls"] == [("volumes", []), ("pools", ["images"]), ("volumes", ["vm1.qcow2"])]
+    assert result["actions"] == ["converge pool images", "converge volume vm1.qcow2"]
+    assert node["volume_options"] == (5, "/etc/ceph/k")
     assert module.warnings == ["pool warning"]
 
 
-def test_check_mode_leaves_out_volumes_of_pools_it_starts_and_says_so(steps):
+def test_volumes_of_a_removed_pool_go_first_or_are_gone_with_it(node):
+    node["existing"] = {"old"}
+    result = converge_node_storage(FakeModule(
+        pools=[{"name": "old", "state": "absent"}, {"name": "older", "state": "absent"}, IMAGES],
+        volumes=[ROOT, {"pool": "old", "name": "a", "state": "absent"},
+                 {"pool": "older", "name": "b", "state": "absent"}]))
+    assert node["calls"] == [("volumes", ["a"]), ("pools", ["old", "older", "images"]), ("volumes", ["vm1.qcow2"])]
+    assert result["volumes"] == [{"name": "vm1.qcow2"}, {"name": "a"},
+                                 {"name": "b", "pool": "older", "state": "absent"}]
+
+
+def test_check_mode_leaves_out_volumes_of_pools_it_starts_and_says_so(node):
+    node["starting"] = {"images"}
     module = FakeModule(check_mode=True, pools=[IMAGES],
                         volumes=[ROOT, {"pool": "other", "name": "b.qcow2", "capacity": "1GiB"}])
     result = converge_node_storage(module)
-    assert steps["volumes"] == ["b.qcow2"]
-    assert result["actions"] == ["define pool images", "create volume b.qcow2"]
-    assert module.warnings == ["pool warning", "check mode cannot predict volumes in pools that this task creates "
-                                               "or starts: images/vm1.qcow2"]
+    assert node["calls"][-1] == ("volumes", ["b.qcow2"])
+    assert result["volumes"] == [{"name": "b.qcow2"}]
+    assert module.warnings == ["pool warning", "check mode cannot predict volumes in pools that this task creates, "
+                                               "starts or restarts: images/vm1.qcow2"]
 
 
-def test_a_volume_failure_names_what_the_pools_step_did(steps):
-    steps["fail_volumes"] = True
+def test_a_volume_failure_names_what_the_steps_before_did_and_is_a_change(node):
+    node["fail"] = "volume vm1.qcow2 would shrink"
     with pytest.raises(LqError) as excinfo:
         converge_node_storage(FakeModule(pools=[IMAGES], volumes=[ROOT]))
-    assert excinfo.value.message == ("volume vm1.qcow2 would shrink; the pools were converged before this failure: "
-                                     "define pool images")
-    assert excinfo.value.details == {"problems": ["shrink"]}
+    assert excinfo.value.message == "volume vm1.qcow2 would shrink; done before, in this task: converge pool images"
+    assert excinfo.value.details == {"problems": ["x"], "changed": True}
 
 
-def test_a_volume_failure_after_unchanged_pools_is_the_volume_step_s_own(steps):
-    steps["fail_volumes"] = True
+def test_a_failure_after_steps_that_changed_nothing_is_reported_as_is(node):
+    node["fail"] = "volume vm1.qcow2 would shrink"
     with pytest.raises(LqError) as excinfo:
         converge_node_storage(FakeModule(volumes=[ROOT]))
     assert excinfo.value.message == "volume vm1.qcow2 would shrink"
+    assert excinfo.value.details == {"problems": ["x"]}
