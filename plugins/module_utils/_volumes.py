@@ -76,6 +76,9 @@ class VolumeManager:
         # which lq_volume's action plugin then sends in chunks (upload_chunk), showing progress.
         self._defer_uploads_above = defer_uploads_above
         self._pools: t.Dict[str, t.Tuple["libvirt.virStoragePool", PoolDefinition]] = {}
+        # The volumes of each pool as planning first listed them: one listing per pool instead of a lookup per
+        # volume. Planning changes nothing, so it stays true until the plans run; reads after that go to libvirt.
+        self._listed: t.Dict[str, t.Dict[str, "libvirt.virStorageVol"]] = {}
         # pool/volume of the volumes that earlier plans of this task delete (and Ceph pool/image of the RBD images
         # among them), and of those they create (as they will be), so that one task can create a volume and clone
         # it, or delete a clone and its base.
@@ -114,6 +117,18 @@ class VolumeManager:
                     return None
                 raise
 
+    def _planning_read(self, pool_name: str, name: str) -> t.Optional[VolumeDefinition]:
+        """The volume as it is before the task: from the pool's listing, taken once."""
+        handle, _definition = self.pool(pool_name)
+        if pool_name not in self._listed:
+            with libvirt_errors("listing the volumes of pool %s" % pool_name):
+                self._listed[pool_name] = {volume.name(): volume for volume in handle.listAllVolumes(0)}
+        volume = self._listed[pool_name].get(name)
+        if volume is None:
+            return None
+        with libvirt_errors("reading volume %s/%s" % (pool_name, name)):
+            return from_xml(volume.XMLDesc(0))
+
     def volumes(self, pool_name: str) -> t.List[VolumeDefinition]:
         handle, _definition = self.pool(pool_name)
         with libvirt_errors("listing the volumes of pool %s" % pool_name):
@@ -143,7 +158,7 @@ class VolumeManager:
 
     def plan(self, request: VolumeRequest) -> VolumePlan:
         _handle, pool = self.pool(request.pool)
-        current = self.volume(request.pool, request.name)
+        current = self._planning_read(request.pool, request.name)
         label = "%s/%s" % (request.pool, request.name)
         backend = backend_for(pool.type)
         if request.state == "absent":
@@ -185,7 +200,7 @@ class VolumeManager:
         plan = volume_plan.plan
         if request.clone_name is not None:
             source_label = "%s/%s" % (request.clone_pool, request.clone_name)
-            source = (self.volume(t.cast(str, request.clone_pool), request.clone_name)
+            source = (self._planning_read(t.cast(str, request.clone_pool), request.clone_name)
                       or self._created.get(source_label))
             if source is None or (request.copy_on_write and source.path is None):
                 raise LqError("clone_from: volume %s does not exist" % source_label)

@@ -144,6 +144,9 @@ class FakeVolume:
     def __init__(self, pool, xml):
         self.pool, self.xml = pool, xml
 
+    def name(self):
+        return from_xml(self.xml).name
+
     def XMLDesc(self, flags):
         return self.xml
 
