@@ -9,6 +9,7 @@ import dataclasses
 import os
 import time
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.limiquantix.storage.plugins.module_utils._ceph import CephClient
 from ansible_collections.limiquantix.storage.plugins.module_utils._changes import Plan, converge
@@ -79,6 +80,10 @@ class VolumeManager:
         # The volumes of each pool as planning first listed them: one listing per pool instead of a lookup per
         # volume. Planning changes nothing, so it stays true until the plans run; reads after that go to libvirt.
         self._listed: t.Dict[str, t.Dict[str, "libvirt.virStorageVol"]] = {}
+        self._prefetched: t.Dict[t.Tuple[str, str], str] = {}
+        # Reading a pool can change it (a refresh that fails stops an rbd pool): a failure is kept and repeated,
+        # so that the first read's message is the one the task reports.
+        self._pool_errors: t.Dict[str, LqError] = {}
         # pool/volume of the volumes that earlier plans of this task delete (and Ceph pool/image of the RBD images
         # among them), and of those they create (as they will be), so that one task can create a volume and clone
         # it, or delete a clone and its base.
@@ -89,23 +94,32 @@ class VolumeManager:
 
     def pool(self, name: str) -> t.Tuple["libvirt.virStoragePool", PoolDefinition]:
         """The running pool ``name`` and its definition, refreshed once per task."""
+        if name in self._pool_errors:
+            raise self._pool_errors[name]
         if name not in self._pools:
-            with libvirt_errors("reading pool %s" % name):
-                try:
-                    handle = self._conn.storagePoolLookupByName(name)
-                except libvirt.libvirtError as error:
-                    if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
-                        raise LqError("pool %s does not exist: define it first (limiquantix.storage.lq_storage_pool) "
-                                      "or fix the pool option" % name)
-                    raise
-                if not handle.isActive():
-                    raise LqError("pool %s is not running, so its volumes cannot be read or changed: start it "
-                                  "(lq_storage_pool with started: true)" % name)
-                definition = pool_from_xml(handle.XMLDesc(0))
-                backend_for(definition.type).require_reachable(definition, "reading pool %s" % name)
-                handle.refresh(0)
-                self._pools[name] = (handle, definition)
+            try:
+                self._pools[name] = self._read_pool(name)
+            except LqError as error:
+                self._pool_errors[name] = error
+                raise
         return self._pools[name]
+
+    def _read_pool(self, name: str) -> t.Tuple["libvirt.virStoragePool", PoolDefinition]:
+        with libvirt_errors("reading pool %s" % name):
+            try:
+                handle = self._conn.storagePoolLookupByName(name)
+            except libvirt.libvirtError as error:
+                if error.get_error_code() == libvirt.VIR_ERR_NO_STORAGE_POOL:
+                    raise LqError("pool %s does not exist: define it first (limiquantix.storage.lq_storage_pool) "
+                                  "or fix the pool option" % name)
+                raise
+            if not handle.isActive():
+                raise LqError("pool %s is not running, so its volumes cannot be read or changed: start it "
+                              "(lq_storage_pool with started: true)" % name)
+            definition = pool_from_xml(handle.XMLDesc(0))
+            backend_for(definition.type).require_reachable(definition, "reading pool %s" % name)
+            handle.refresh(0)
+            return handle, definition
 
     def volume(self, pool_name: str, name: str) -> t.Optional[VolumeDefinition]:
         handle, _definition = self.pool(pool_name)
@@ -117,17 +131,48 @@ class VolumeManager:
                     return None
                 raise
 
-    def _planning_read(self, pool_name: str, name: str) -> t.Optional[VolumeDefinition]:
-        """The volume as it is before the task: from the pool's listing, taken once."""
+    def _listing(self, pool_name: str) -> t.Dict[str, "libvirt.virStorageVol"]:
         handle, _definition = self.pool(pool_name)
         if pool_name not in self._listed:
             with libvirt_errors("listing the volumes of pool %s" % pool_name):
                 self._listed[pool_name] = {volume.name(): volume for volume in handle.listAllVolumes(0)}
-        volume = self._listed[pool_name].get(name)
+        return self._listed[pool_name]
+
+    def _planning_read(self, pool_name: str, name: str) -> t.Optional[VolumeDefinition]:
+        """The volume as it is before the task: from the pool's listing, taken once."""
+        volume = self._listing(pool_name).get(name)
         if volume is None:
             return None
-        with libvirt_errors("reading volume %s/%s" % (pool_name, name)):
-            return from_xml(volume.XMLDesc(0))
+        xml = self._prefetched.get((pool_name, name))
+        if xml is None:
+            with libvirt_errors("reading volume %s/%s" % (pool_name, name)):
+                xml = volume.XMLDesc(0)
+        return from_xml(xml)
+
+    def prefetch(self, requests: t.Sequence[VolumeRequest]) -> None:
+        """Read the definitions of the volumes ``requests`` name, and of their clone sources, a few at a time: one
+        libvirt round trip each is most of planning many volumes. Best effort - what fails here, planning reads
+        again, and reports in its order."""
+        handles = []
+        for pool_name in sorted({pool for request in requests for pool in (request.pool, request.clone_pool) if pool}):
+            try:
+                listing = self._listing(pool_name)
+            except LqError:
+                continue
+            names = {request.name for request in requests if request.pool == pool_name} | {
+                request.clone_name for request in requests if request.clone_pool == pool_name}
+            handles.extend(((pool_name, name), listing[name]) for name in sorted(names) if name in listing)
+
+        def read(volume: "libvirt.virStorageVol") -> t.Optional[str]:
+            try:
+                return volume.XMLDesc(0)
+            except libvirt.libvirtError:
+                return None
+
+        if len(handles) > 1:
+            with ThreadPoolExecutor(max_workers=4) as executor:
+                xmls = list(executor.map(read, [volume for _key, volume in handles]))
+            self._prefetched.update((key, xml) for (key, _volume), xml in zip(handles, xmls) if xml is not None)
 
     def volumes(self, pool_name: str) -> t.List[VolumeDefinition]:
         handle, _definition = self.pool(pool_name)
@@ -543,6 +588,7 @@ def converge_volumes(requests: t.Sequence[VolumeRequest], conn: "libvirt.virConn
             status["transfer"] = volume_plan.transfer
         return status
 
+    manager.prefetch(requests)
     volume_plans = [manager.plan(request) for request in requests]
     result, warnings = converge(volume_plans, lambda volume_plan: volume_plan.plan, status_of, check_mode,
                                 diff_mode, "volumes")

@@ -249,6 +249,53 @@ def test_plan_create():
     assert pool.calls[-1] == ("createXML", to_xml(volume_plan.desired), 0)
 
 
+class CountingVolume(FakeVolume):
+    """A FakeVolume that counts how often its definition is read."""
+
+    reads = 0
+
+    def XMLDesc(self, flags):
+        CountingVolume.reads += 1
+        return super().XMLDesc(flags)
+
+
+def test_prefetch_reads_each_named_volume_once_and_planning_uses_it():
+    pool = FakePool(IMAGES, [volume_xml("a.qcow2", GIB), volume_xml("b.qcow2", GIB), volume_xml("other", GIB)])
+    pool.volumes = {name: CountingVolume(pool, volume.xml) for name, volume in pool.volumes.items()}
+    CountingVolume.reads = 0
+    volumes = manager(pool)
+    requests = [request(name="a.qcow2", capacity=GIB), request(name="c.qcow2", clone_name="b.qcow2",
+                                                               clone_pool="images")]
+    volumes.prefetch(requests)
+    assert CountingVolume.reads == 2, "a.qcow2 and the clone source b.qcow2, not the volume nobody named"
+    plans = [volumes.plan(item) for item in requests]
+    assert CountingVolume.reads == 2
+    assert plans[0].current.capacity == GIB and not plans[0].plan.changed
+    assert plans[1].plan.action_descriptions() == ["create volume images/c.qcow2 as a full copy of images/b.qcow2"]
+
+
+def test_prefetch_leaves_a_missing_pool_to_planning():
+    volumes = manager(FakePool(IMAGES))
+    volumes.prefetch([request(pool="nowhere", name="a", capacity=GIB)])
+    with pytest.raises(LqError, match="pool nowhere does not exist"):
+        volumes.plan(request(pool="nowhere", name="a", capacity=GIB))
+
+
+class StoppingPool(FakePool):
+    """An rbd pool whose cluster rejects the key: libvirt stops a pool whose refresh fails."""
+
+    def refresh(self, flags):
+        self.active = False
+        raise FakeLibvirtError(1, "failed to connect to the RADOS monitor on: 127.0.0.1")
+
+
+def test_a_pool_that_failed_to_read_fails_again_with_the_first_message():
+    volumes = manager(StoppingPool(IMAGES))
+    volumes.prefetch([request(capacity=GIB)])
+    with pytest.raises(LqError, match="reading pool images failed: failed to connect to the RADOS monitor"):
+        volumes.plan(request(capacity=GIB))
+
+
 def test_plan_create_preallocated_metadata():
     pool = FakePool(IMAGES)
     volume_plan = manager(pool).plan(request(capacity=GIB, preallocation="metadata"))
