@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """lq_node_storage: a node's pools, then the volumes in them, in one module call.
 
-One call instead of an lq_storage_pool and an lq_volume task halves what a run that changes nothing costs: most
-of a module task is Ansible's and Python's start-up, not libvirt's work.
+One call instead of an lq_storage_pool and an lq_volume task saves one module start-up, most of what a run that
+changes nothing costs: a module task is mostly Ansible's and Python's start-up, not libvirt's work.
 
 The steps, in order: the volumes to delete from pools the task removes (a removed pool's volumes cannot be reached
-afterwards), the pools, the other volumes. Each step is planned from the node as the steps before it left it.
+afterwards), the pools, the other volumes. The pools are planned before anything changes; each volume step when the
+steps before it have run.
 """
 
 from __future__ import annotations

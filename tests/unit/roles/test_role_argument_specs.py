@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The roles' meta/argument_specs.yml: node_storage's lists take exactly what the modules' list options take.
 
-node_storage hands node_storage_iscsi_secrets, _iscsi_targets, _pools and _volumes to one module call each, so its
-argument spec, which validates them before anything runs, must not drift from the modules' options.
+node_storage hands node_storage_iscsi_secrets and _iscsi_targets to one module call each, and _pools and _volumes
+together to one call of lq_node_storage, so its argument spec, which validates them before anything runs, must not
+drift from the modules' options (as documented, or for lq_node_storage, whose item options come from doc fragments,
+as its argument spec takes them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import pathlib
 import pytest
 import yaml
 
+from ansible_collections.limiquantix.storage.plugins.module_utils._node_storage import node_storage_argument_spec
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 ROLES = ["node_storage", "storage_prereqs", "ceph_client"]
 
@@ -21,8 +25,8 @@ ROLES = ["node_storage", "storage_prereqs", "ceph_client"]
 MIRRORED = {
     "node_storage_iscsi_secrets": ("lq_iscsi_secret", "secrets", set()),
     "node_storage_iscsi_targets": ("lq_iscsi_target", "targets", set()),
-    "node_storage_pools": ("lq_storage_pool", "pools", {"ceph_cluster"}),
-    "node_storage_volumes": ("lq_volume", "volumes", set()),
+    "node_storage_pools": ("lq_node_storage", "pools", {"ceph_cluster"}),
+    "node_storage_volumes": ("lq_node_storage", "volumes", set()),
 }
 COMPARED = ("type", "elements", "choices")
 SECRET_NAMES = {"password", "password_in", "key"}
@@ -32,6 +36,18 @@ def module_doc(module):
     source = (ROOT / "plugins" / "modules" / ("%s.py" % module)).read_text()
     start = source.index('DOCUMENTATION = r"""') + len('DOCUMENTATION = r"""')
     return yaml.safe_load(source[start:source.index('"""', start)])
+
+
+def module_items(module, option):
+    """The options of the items of a module's list option, with their suboptions under ``suboptions``."""
+    if module != "lq_node_storage":
+        return module_doc(module)["options"][option]["suboptions"]
+
+    def as_documented(spec):
+        return {name: dict({key: value for key, value in entry.items() if key != "options"},
+                           **({"suboptions": as_documented(entry["options"])} if "options" in entry else {}))
+                for name, entry in spec.items()}
+    return as_documented(node_storage_argument_spec()[option]["options"])
 
 
 def role_spec(role):
@@ -68,8 +84,7 @@ def test_node_storage_lists_mirror_the_module_list_options(variable):
     module, option, extra = MIRRORED[variable]
     spec = role_spec("node_storage")["options"][variable]
     assert (spec["type"], spec["elements"]) == ("list", "dict")
-    items = module_doc(module)["options"][option]["suboptions"]
-    assert compare(spec["options"], items, variable, extra) == []
+    assert compare(spec["options"], module_items(module, option), variable, extra) == []
 
 
 @pytest.mark.parametrize("role", ROLES)
